@@ -1,0 +1,14 @@
+"""Plumbing shared by the notebooks of *Deep Learning, Executable*.
+
+Each module holds code a chapter has already explained, so that later chapters can
+call it instead of repeating it:
+
+* :mod:`helpers.frameworks` -- import PyTorch and TensorFlow/Keras in the one safe order.
+* :mod:`helpers.seed` -- one call that seeds Python, NumPy, PyTorch and TensorFlow.
+* :mod:`helpers.data` -- the book's data directory, verified downloads, CIFAR-10 and Telco loaders.
+* :mod:`helpers.plots` -- decision boundaries, image grids and training curves.
+
+Nothing heavy is imported here, so ``import helpers`` is instant.
+"""
+
+__version__ = "0.1.0"
