@@ -11,6 +11,7 @@ gets them from here::
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import warnings
@@ -33,9 +34,37 @@ try:  # triton ships with the CUDA builds of torch; load it before TensorFlow to
 except ImportError:  # CPU-only builds of torch have no triton
     triton = None
 
-with warnings.catch_warnings():
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr():
+    """Silence C++ log lines written straight to file descriptor 2 while TensorFlow loads.
+
+    TensorFlow's absl logging prints notices ("All log messages before
+    absl::InitializeLog() ...", oneDNN) before TF_CPP_MIN_LOG_LEVEL takes effect; in a
+    notebook they would land in the cell's output. Python exceptions are unaffected.
+    """
+    try:
+        saved = os.dup(2)
+    except OSError:  # no usable stderr (some embedded interpreters): nothing to silence
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        sys.stderr.flush()
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+with warnings.catch_warnings(), _quiet_native_stderr():
     warnings.simplefilter("ignore", category=DeprecationWarning)
     import tensorflow as tf  # noqa: E402
     import keras  # noqa: E402
+
+    tf.constant(0.0) + 1.0  # the first op initialises oneDNN, which logs once more
 
 __all__ = ["keras", "tf", "torch", "triton"]

@@ -1,0 +1,143 @@
+"""Notebook hygiene: what readers and nbval meet when they open a stored notebook.
+
+nbval (run by the same test command) re-executes every notebook and compares outputs;
+these checks cover what it does not: the stored notebook itself.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+MACHINE_PATH = re.compile(r"(/root/|/home/[\w.-]+/|/tmp/|/work/|/Users/|site-packages|[A-Z]:\\\\)")
+MAX_OUTPUT_BYTES = 1_000_000
+MAX_NOTEBOOK_BYTES = 3_000_000
+
+
+def _source(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def _code_cells(nb: dict) -> list[dict]:
+    return [c for c in nb["cells"] if c["cell_type"] == "code" and _source(c).strip()]
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def notebook(request) -> tuple[Path, dict]:
+    path = request.param
+    return path, json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no notebooks found under notebooks/"
+
+
+def test_every_notebook_is_in_the_table_of_contents():
+    toc = (ROOT / "_toc.yml").read_text()
+    for path in NOTEBOOKS:
+        assert f"notebooks/{path.stem}" in toc, f"{path.name} is not listed in _toc.yml"
+
+
+def test_names_are_numbered_in_reading_order():
+    numbers = [int(p.name.split("-")[0]) for p in NOTEBOOKS]
+    assert numbers == list(range(1, len(NOTEBOOKS) + 1)), [p.name for p in NOTEBOOKS]
+
+
+def test_executed_top_to_bottom_in_a_fresh_kernel(notebook):
+    path, nb = notebook
+    counts = [c.get("execution_count") for c in _code_cells(nb)]
+    assert counts == list(range(1, len(counts) + 1)), f"{path.name}: run `./book refresh {path.relative_to(ROOT)}`"
+
+
+def test_no_error_outputs(notebook):
+    path, nb = notebook
+    errors = [i for i, c in enumerate(nb["cells"]) for o in c.get("outputs", []) if o["output_type"] == "error"]
+    assert not errors, f"{path.name}: error outputs in cells {errors}"
+
+
+def test_no_stderr_noise_or_machine_paths(notebook):
+    path, nb = notebook
+    for index, cell in enumerate(nb["cells"]):
+        text = json.dumps(cell.get("outputs", []))
+        assert not MACHINE_PATH.search(text), f"{path.name} cell {index}: a machine path in the output"
+        for output in cell.get("outputs", []):
+            if output["output_type"] == "stream" and output["name"] == "stderr":
+                stderr = "".join(output["text"])
+                assert "Traceback" not in stderr and "absl::" not in stderr, f"{path.name} cell {index}: {stderr[:300]}"
+
+
+def test_outputs_stay_small(notebook):
+    path, nb = notebook
+    for index, cell in enumerate(nb["cells"]):
+        size = len(json.dumps(cell.get("outputs", [])))
+        assert size <= MAX_OUTPUT_BYTES, f"{path.name} cell {index}: outputs are {size:,} bytes"
+    assert path.stat().st_size <= MAX_NOTEBOOK_BYTES, f"{path.name} is {path.stat().st_size:,} bytes"
+
+
+def test_canonical_format(notebook):
+    path, _ = notebook
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "nbfmt.py"), "--test", str(path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_structure_objectives_runtime_recap_exercises(notebook):
+    path, nb = notebook
+    markdown = "\n".join(_source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+    assert re.match(r"# \d+\. ", _source(nb["cells"][0])), f"{path.name}: first cell must be the '# N. Title'"
+    assert "Learning objectives" in markdown, f"{path.name}: no learning objectives"
+    assert "**Runtime.**" in markdown, f"{path.name}: no runtime note"
+    assert "## Recap" in markdown and "## Exercises" in markdown, f"{path.name}: no recap/exercises"
+    assert ":class: dropdown" in markdown, f"{path.name}: exercise solutions must sit in dropdowns"
+
+
+def test_tags_compare_what_is_deterministic(notebook):
+    path, nb = notebook
+    code = _code_cells(nb)
+    tags = [set(c.get("metadata", {}).get("tags", [])) for c in code]
+    compared = [c for c, t in zip(code, tags) if "nbval-ignore-output" not in t and "nbval-skip" not in t
+                and c.get("outputs")]
+    assert compared, f"{path.name}: no cell output is compared by nbval"
+    assert not any("nbval-skip" in t for t in tags), f"{path.name}: skipped cells hide failures"
+    # every ignored training cell is followed (soon) by a hidden assertion cell
+    hidden_asserts = [i for i, (c, t) in enumerate(zip(code, tags)) if "remove-cell" in t and "assert" in _source(c)]
+    assert hidden_asserts, f"{path.name}: no hidden (remove-cell) assertion cell"
+    for i, (cell, t) in enumerate(zip(code, tags)):
+        if "nbval-ignore-output" in t and re.search(r"\.fit\(|\.backward\(\)|\.step\(\)", _source(cell)):
+            assert any(i < j <= i + 3 for j in hidden_asserts), (
+                f"{path.name}: training cell {i} has ignored output but no hidden assertion right after it"
+            )
+
+
+def test_no_magic_comments_for_test_plumbing(notebook):
+    path, nb = notebook
+    for cell in _code_cells(nb):
+        assert not re.search(r"#\s*(NBVAL_|nbval)", _source(cell)), f"{path.name}: use cell tags, not magic comments"
+
+
+def test_colab_setup_cell_installs_helpers_from_this_repository(notebook):
+    path, nb = notebook
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    repo = config["repository"]["url"]
+    first_code = _code_cells(nb)[0]
+    source = _source(first_code)
+    assert "google.colab" in source and f"git+{repo}" in source, f"{path.name}: first code cell must be the Colab setup"
+    assert "hide-cell" in first_code.get("metadata", {}).get("tags", []), f"{path.name}: hide the setup cell"
+
+
+def test_shared_hygiene_tool_agrees():
+    """The project-wide nb-hygiene tool (beside the repository in ../shared) finds nothing."""
+    tool = ROOT.parent / "shared" / "tools" / "nb-hygiene"
+    if not tool.exists():
+        pytest.skip("../shared/tools/nb-hygiene is not beside this checkout")
+    result = subprocess.run([sys.executable, str(tool), *map(str, NOTEBOOKS)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

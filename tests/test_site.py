@@ -1,0 +1,77 @@
+"""The static site builds from the stored outputs with no warnings, and hangs together."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urlparse
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        for key in ("href", "src"):
+            if attrs.get(key) and tag in ("a", "img", "link", "script"):
+                self.links.append(attrs[key])
+
+
+def _toc_pages() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = [toc["root"]]
+    for part in toc.get("parts", []):
+        pages += [chapter["file"] for chapter in part["chapters"]]
+    return pages
+
+
+def test_every_toc_page_is_built(built_site):
+    for page in _toc_pages():
+        assert (built_site / f"{page}.html").is_file(), f"{page} missing from the built site"
+
+
+def test_no_broken_internal_links(built_site):
+    broken = []
+    for html in built_site.rglob("*.html"):
+        if "_static" in html.parts:
+            continue
+        parser = _Links()
+        parser.feed(html.read_text(encoding="utf-8"))
+        for link in parser.links:
+            parsed = urlparse(link)
+            if parsed.scheme or link.startswith(("//", "mailto:", "#", "javascript:")):
+                continue
+            target_path, fragment = urldefrag(unquote(parsed.path))
+            target = (html.parent / target_path).resolve()
+            if not target.exists():
+                broken.append(f"{html.relative_to(built_site)} -> {link}")
+    assert not broken, "broken links:\n" + "\n".join(broken[:30])
+
+
+def test_notebook_pages_have_launch_buttons_and_download(built_site):
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    repo = config["repository"]["url"].removeprefix("https://github.com/")
+    for page in _toc_pages():
+        if not page.startswith("notebooks/"):
+            continue
+        html = (built_site / f"{page}.html").read_text(encoding="utf-8")
+        assert f"colab.research.google.com/github/{repo}/blob/main/{page}.ipynb" in html, f"{page}: no Colab link"
+        assert re.search(rf"mybinder\.org/v2/gh/{re.escape(repo)}/main\?urlpath=lab/tree/{re.escape(page)}\.ipynb", html), \
+            f"{page}: no Binder link"
+        assert f"_sources/{page}.ipynb" in html, f"{page}: no .ipynb download link"
+        assert "MathJax" in html or "mathjax" in html, f"{page}: math rendering not configured"
+
+
+def test_search_index_exists(built_site):
+    index = (built_site / "searchindex.js").read_text(encoding="utf-8")
+    assert "neuron" in index.lower()
