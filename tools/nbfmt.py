@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Store notebooks in one canonical format so that diffs stay readable.
 
-Keeps only the metadata that matters (cell tags; the notebook's kernelspec and
-language), gives every cell a stable id, drops execution timestamps, and writes
+Keeps only the metadata that matters (cell tags, myst-nb display options such as a
+figure's alt text; the notebook's kernelspec and language), gives every cell a stable id, drops execution timestamps, and writes
 sorted keys with one-space indentation.
 
     python tools/nbfmt.py notebooks/*.ipynb          # rewrite in place
@@ -41,6 +41,8 @@ def canonicalize(nb: dict) -> dict:
         tags = cell.get("metadata", {}).get("tags")
         if tags:
             out["metadata"]["tags"] = sorted(set(tags))
+        if cell.get("metadata", {}).get("mystnb"):  # e.g. {"image": {"alt": "..."}} for the site
+            out["metadata"]["mystnb"] = cell["metadata"]["mystnb"]
         if kind == "code":
             out["execution_count"] = cell.get("execution_count")
             outputs = []
