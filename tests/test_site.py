@@ -75,3 +75,28 @@ def test_notebook_pages_have_launch_buttons_and_download(built_site):
 def test_search_index_exists(built_site):
     index = (built_site / "searchindex.js").read_text(encoding="utf-8")
     assert "neuron" in index.lower()
+
+
+def test_figures_have_alt_text(built_site):
+    """Every figure a notebook draws carries a description (cell metadata mystnb.image.alt)."""
+    missing = []
+    for page in _toc_pages():
+        if not page.startswith("notebooks/"):
+            continue
+        html = (built_site / f"{page}.html").read_text(encoding="utf-8")
+        for tag in re.findall(r'<img [^>]*src="\.\./_images/[^"]+"[^>]*>', html):
+            alt = re.search(r'alt="([^"]*)"', tag)
+            if not alt or alt.group(1).endswith(".png") or len(alt.group(1)) < 15:
+                missing.append(f"{page}: {tag[:120]}")
+    assert not missing, "figures without alt text:\n" + "\n".join(missing)
+
+
+def test_figures_are_opaque_and_reasonably_sized(built_site):
+    """Plots keep their own white background (readable in dark mode) and a sensible size."""
+    from PIL import Image
+
+    for path in (built_site / "_images").glob("*.png"):
+        with Image.open(path) as image:
+            rgba = image.convert("RGBA")
+            assert rgba.getpixel((1, 1))[3] == 255, f"{path.name}: transparent background"
+        assert path.stat().st_size < 400_000, f"{path.name}: {path.stat().st_size:,} bytes; lower the dpi"
