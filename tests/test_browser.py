@@ -56,10 +56,11 @@ def test_search_finds_backpropagation(page, site_url):
     assert results.count() >= 1
 
 
-def test_exercise_solutions_stay_hidden_until_clicked(page, site_url):
-    page.goto(f"{site_url}/notebooks/01-neurons.html", wait_until="networkidle")
+@pytest.mark.parametrize("page_path", NOTEBOOK_PAGES)
+def test_exercise_solutions_stay_hidden_until_clicked(page, site_url, page_path):
+    page.goto(f"{site_url}/{page_path}.html", wait_until="networkidle")
     solutions = page.locator("div.admonition.dropdown")
-    assert solutions.count() >= 4, "exercise solutions should be dropdown admonitions"
+    assert solutions.count() >= 2, f"{page_path}: exercise solutions should be dropdown admonitions"
     for index in range(solutions.count()):
         solution = solutions.nth(index)
         answer = solution.locator("p:not(.admonition-title)").first
@@ -69,7 +70,13 @@ def test_exercise_solutions_stay_hidden_until_clicked(page, site_url):
         answer.wait_for(state="visible", timeout=5000)
 
 
-def test_glossary_terms_are_linked_from_chapters(page, site_url):
+@pytest.mark.parametrize("page_path", NOTEBOOK_PAGES)
+def test_chapter_links_to_the_glossary(page, site_url, page_path):
+    page.goto(f"{site_url}/{page_path}.html", wait_until="networkidle")
+    assert page.locator('article a[href*="glossary.html#term-"]').count() >= 3, f"{page_path}: link glossary terms"
+
+
+def test_glossary_term_link_lands_on_its_definition(page, site_url):
     page.goto(f"{site_url}/notebooks/01-neurons.html", wait_until="networkidle")
     link = page.locator('a[href*="glossary.html#term-Activation-function"]').first
     link.click()
