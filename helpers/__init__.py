@@ -7,6 +7,8 @@ call it instead of repeating it:
 * :mod:`helpers.seed` -- one call that seeds Python, NumPy, PyTorch and TensorFlow.
 * :mod:`helpers.data` -- the book's data directory, verified downloads, CIFAR-10 and Telco loaders.
 * :mod:`helpers.plots` -- decision boundaries, image grids and training curves.
+* :mod:`helpers.widgets` -- explorers: sliders that work in a live kernel and on the static site.
+* :mod:`helpers.churn` -- the churn project's validated, saveable production predictor.
 
 Nothing heavy is imported here, so ``import helpers`` is instant.
 """
