@@ -2,8 +2,8 @@
 
 Readers offline (a laptop on a train, this project's CI) still get rendered maths, and
 the site makes no third-party requests. The files come from the PyPI package
-``sphinx-mathjax-offline`` (MathJax 3); only the TeX-to-CommonHTML bundle and its web
-fonts are copied (about 1.6 MB), not the package's whole 24 MB tree.
+``sphinx-mathjax-offline`` (MathJax 3); only the TeX-to-CommonHTML bundle, its web fonts
+and the on-demand TeX extensions are copied (about 2.2 MB), not the package's whole 24 MB tree.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from sphinx.application import Sphinx
 
 BUNDLE = "tex-chtml.js"
 FONTS = Path("output") / "chtml" / "fonts" / "woff-v2"
+# TeX packages MathJax loads on demand (e.g. \boldsymbol -> boldsymbol.js)
+TEX_EXTENSIONS = Path("input") / "tex" / "extensions"
 
 
 def _mathjax_source() -> Path:
@@ -33,6 +35,7 @@ def _copy(app: Sphinx, exception: Exception | None) -> None:
     (target / FONTS).mkdir(parents=True, exist_ok=True)
     shutil.copy2(source / BUNDLE, target / BUNDLE)
     shutil.copytree(source / FONTS, target / FONTS, dirs_exist_ok=True)
+    shutil.copytree(source / TEX_EXTENSIONS, target / TEX_EXTENSIONS, dirs_exist_ok=True)
 
 
 def setup(app: Sphinx) -> dict:
