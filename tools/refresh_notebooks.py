@@ -10,7 +10,6 @@ Stored outputs are only ever produced by this script, never edited by hand.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
