@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-
-TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
-PAGES = [TOC["root"]] + [c["file"] for part in TOC.get("parts", []) for c in part["chapters"]]
-NOTEBOOK_PAGES = [p for p in PAGES if p.startswith("notebooks/")]
-REPO = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"].removeprefix("https://github.com/")
+from book_layout import GITHUB_REPO as REPO
+from book_layout import NOTEBOOK_PAGES
+from book_layout import TOC_PAGES as PAGES
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from book_layout import REPOSITORY_URL, ROOT
+
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 MACHINE_PATH = re.compile(r"(/root/|/home/[\w.-]+/|/tmp/|/work/|/Users/|site-packages|[A-Z]:\\\\)")
 MAX_OUTPUT_BYTES = 1_000_000
@@ -127,8 +127,7 @@ def test_no_magic_comments_for_test_plumbing(notebook):
 
 def test_colab_setup_cell_installs_helpers_from_this_repository(notebook):
     path, nb = notebook
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    repo = config["repository"]["url"]
+    repo = REPOSITORY_URL
     first_code = _code_cells(nb)[0]
     source = _source(first_code)
     assert "google.colab" in source and f"git+{repo}" in source, f"{path.name}: first code cell must be the Colab setup"

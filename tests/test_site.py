@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlparse
 
-import yaml
-
-ROOT = Path(__file__).resolve().parent.parent
+from book_layout import GITHUB_REPO, TOC_PAGES
 
 
 class _Links(HTMLParser):
@@ -27,16 +24,8 @@ class _Links(HTMLParser):
                 self.links.append(attrs[key])
 
 
-def _toc_pages() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    pages = [toc["root"]]
-    for part in toc.get("parts", []):
-        pages += [chapter["file"] for chapter in part["chapters"]]
-    return pages
-
-
 def test_every_toc_page_is_built(built_site):
-    for page in _toc_pages():
+    for page in TOC_PAGES:
         assert (built_site / f"{page}.html").is_file(), f"{page} missing from the built site"
 
 
@@ -59,9 +48,8 @@ def test_no_broken_internal_links(built_site):
 
 
 def test_notebook_pages_have_launch_buttons_and_download(built_site):
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    repo = config["repository"]["url"].removeprefix("https://github.com/")
-    for page in _toc_pages():
+    repo = GITHUB_REPO
+    for page in TOC_PAGES:
         if not page.startswith("notebooks/"):
             continue
         html = (built_site / f"{page}.html").read_text(encoding="utf-8")
@@ -80,7 +68,7 @@ def test_search_index_exists(built_site):
 def test_figures_have_alt_text(built_site):
     """Every figure a notebook draws carries a description (cell metadata mystnb.image.alt)."""
     missing = []
-    for page in _toc_pages():
+    for page in TOC_PAGES:
         if not page.startswith("notebooks/"):
             continue
         html = (built_site / f"{page}.html").read_text(encoding="utf-8")
