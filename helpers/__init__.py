@@ -9,6 +9,8 @@ call it instead of repeating it:
 * :mod:`helpers.plots` -- decision boundaries, image grids and training curves.
 * :mod:`helpers.widgets` -- explorers: sliders that work in a live kernel and on the static site.
 * :mod:`helpers.churn` -- the churn project's validated, saveable production predictor.
+* :mod:`helpers.stats` -- mean ± standard error over seeds, paired bootstrap, McNemar, Diebold–Mariano.
+* :mod:`helpers.display` -- ``show_source``: print a helper's code on the page.
 
 Nothing heavy is imported here, so ``import helpers`` is instant.
 """
