@@ -2,7 +2,7 @@
 """Store notebooks in one canonical format so that diffs stay readable.
 
 Keeps only the metadata that matters (cell tags, myst-nb display options such as a
-figure's alt text; the notebook's kernelspec and language), gives every cell a stable id, drops execution timestamps, and writes
+figure's alt text; the notebook's kernelspec and language, and its ``dlbook`` block), gives every cell a stable id, drops execution timestamps, and writes
 sorted keys with one-space indentation.
 
     python tools/nbfmt.py notebooks/*.ipynb          # rewrite in place
@@ -64,10 +64,18 @@ def canonicalize(nb: dict) -> dict:
         cells.append(out)
     return {
         "cells": cells,
-        "metadata": {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}},
+        "metadata": _notebook_metadata(nb.get("metadata", {})),
         "nbformat": 4,
         "nbformat_minor": 5,
     }
+
+
+def _notebook_metadata(metadata: dict) -> dict:
+    """Kernel and language, plus the book's own ``dlbook`` block (e.g. the prose-number allow-list)."""
+    out = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
+    if metadata.get("dlbook"):
+        out["dlbook"] = metadata["dlbook"]
+    return out
 
 
 def dumps(nb: dict) -> str:
