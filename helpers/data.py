@@ -16,8 +16,8 @@ import os
 import pickle
 import re
 import shutil
-import tempfile
 import tarfile
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
