@@ -53,6 +53,7 @@ from helpers import churn_service
 from helpers.churn_service import MAX_BATCH, MAX_BODY_BYTES, create_app
 
 ROOT = Path(__file__).resolve().parent.parent
+SERVER_PROCESS: dict[str, int] = {}
 # Put first in a fresh interpreter: from then on any import of torch (or triton) fails.
 NO_TORCH = textwrap.dedent("""\
     import importlib.abc, sys
@@ -347,6 +348,7 @@ def server(saved):
             assert process.poll() is None, process.stderr.read()[-2000:]
             assert time.monotonic() < deadline, "the service did not answer /health within 60 s"
             time.sleep(0.1)
+        SERVER_PROCESS["pid"] = process.pid
         yield url
     finally:
         process.terminate()
@@ -416,12 +418,14 @@ def test_load(server):
             connection.close()
 
     threads = [threading.Thread(target=client_loop, args=(k,)) for k in range(n_clients)]
+    server_cpu_before = _cpu_seconds(SERVER_PROCESS["pid"])
     began = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=90)
     elapsed = time.perf_counter() - began
+    server_cpu = _cpu_seconds(SERVER_PROCESS["pid"]) - server_cpu_before
     assert not any(thread.is_alive() for thread in threads)
     assert failures == []
     flat = np.concatenate([np.asarray(part) for part in latencies]) * 1000
@@ -429,5 +433,17 @@ def test_load(server):
     p50, p99 = np.percentile(flat, [50, 99])
     rate = flat.size / elapsed
     print(f"\nload test: {flat.size} requests from {n_clients} clients in {elapsed:.1f} s: "
-          f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, {rate:.0f} requests/s")
+          f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, {rate:.0f} requests/s; "
+          f"server CPU {server_cpu:.1f} s ({1000 * server_cpu / flat.size:.2f} ms per request)")
     assert math.isfinite(p99) and rate > 20  # loose: the machine is shared
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc; NaN elsewhere)."""
+    import os
+
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return math.nan
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
