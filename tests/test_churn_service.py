@@ -16,6 +16,7 @@ from __future__ import annotations
 import http.client
 import json
 import math
+import os
 import re
 import selectors
 import subprocess
@@ -277,13 +278,7 @@ def test_the_command_line_refuses_a_directory_without_settings(tmp_path, capsys)
 
 def _run_fresh(code: str, timeout: int = 240) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", NO_TORCH + code], capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT, env={**_env(), "TF_CPP_MIN_LOG_LEVEL": "3"})
-
-
-def _env() -> dict:
-    import os
-
-    return dict(os.environ)
+                          timeout=timeout, cwd=ROOT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
 
 
 @pytest.mark.parametrize("kind", ["sklearn", "keras"])
@@ -440,8 +435,6 @@ def test_load(server):
 
 def _cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process (Linux /proc; NaN elsewhere)."""
-    import os
-
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
