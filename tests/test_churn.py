@@ -320,6 +320,7 @@ def test_bad_predictor_settings():
         ChurnPredictor(predictor.preprocessor, predictor.model, threshold=1.5)
 
 
+@pytest.mark.slow  # imports PyTorch and TensorFlow
 def test_keras_model_round_trip(tmp_path):
     from helpers.frameworks import keras
 

@@ -30,10 +30,10 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
+from book_layout import ROOT
 from helpers.churn import (
     CATEGORIES,
     FEATURES,
@@ -53,7 +53,6 @@ with warnings.catch_warnings():  # starlette suggests httpx2; httpx is what the 
 from helpers import churn_service
 from helpers.churn_service import MAX_BATCH, MAX_BODY_BYTES, create_app
 
-ROOT = Path(__file__).resolve().parent.parent
 SERVER_PROCESS: dict[str, int] = {}
 # Put first in a fresh interpreter: from then on any import of torch (or triton) fails.
 NO_TORCH = textwrap.dedent("""\
@@ -281,6 +280,7 @@ def _run_fresh(code: str, timeout: int = 240) -> subprocess.CompletedProcess:
                           timeout=timeout, cwd=ROOT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
 
 
+@pytest.mark.slow  # a fresh interpreter or the real server: seconds, not milliseconds
 @pytest.mark.parametrize("kind", ["sklearn", "keras"])
 def test_saved_predictor_loads_and_serves_without_torch(request, kind):
     """Issue 18's critical finding: `import keras; ChurnPredictor.load(DIR)` needed torch."""
@@ -354,6 +354,7 @@ def server(saved):
             process.wait()
 
 
+@pytest.mark.slow  # a fresh interpreter or the real server: seconds, not milliseconds
 def test_real_process_answers(server, saved):
     with httpx.Client(base_url=server, timeout=10) as http:
         assert http.get("/health").json()["status"] == "ok"
@@ -370,6 +371,7 @@ def test_real_process_answers(server, saved):
         assert batch.json()["n_errors"] == 1
 
 
+@pytest.mark.slow  # a fresh interpreter or the real server: seconds, not milliseconds
 def test_real_process_refuses_a_10_mb_body(server):
     body = b'{"customers": [' + b" " * 10_500_000 + b"]}"
     try:
@@ -382,6 +384,7 @@ def test_real_process_refuses_a_10_mb_body(server):
     assert httpx.get(f"{server}/health", timeout=5).status_code == 200  # still serving
 
 
+@pytest.mark.slow  # a fresh interpreter or the real server: seconds, not milliseconds
 def test_load(server):
     """2,000 requests from 4 concurrent clients; bounded in count and time; no errors."""
     n_clients, per_client = 4, 500
