@@ -8,17 +8,12 @@ later is checked too.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from book_layout import ROOT
-
-sys.path.insert(0, str(ROOT / "tools"))
-import prose_numbers  # noqa: E402
-
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+import prose_numbers
+from book_layout import NOTEBOOKS, ROOT
 
 
 def keys(markdown: str) -> list[str]:
@@ -68,7 +63,8 @@ def test_directive_bodies_are_prose_but_code_blocks_are_not():
 
 def test_arithmetic_shown_in_math_is_verified():
     derived: set[str] = set()
-    found = prose_numbers.extract("$784 \\cdot 128 + 128 = 100{,}480$ and $\\lceil 50000/128 \\rceil = 391$", 0, derived)
+    math = "$784 \\cdot 128 + 128 = 100{,}480$ and $\\lceil 50000/128 \\rceil = 391$"
+    found = prose_numbers.extract(math, 0, derived)
     assert {"100,480", "391"} <= derived
     assert "100,480" not in [n.key for n in found] and "784" in [n.key for n in found]
     wrong: set[str] = set()
@@ -78,8 +74,9 @@ def test_arithmetic_shown_in_math_is_verified():
 
 def _notebook(tmp_path: Path, markdown: str, outputs: list[str], code: str = "", hidden: bool = False,
               metadata: dict | None = None) -> Path:
-    cell = {"cell_type": "code", "execution_count": 1, "id": "c", "metadata": {"tags": ["remove-cell"] if hidden else []},
-            "source": code, "outputs": [{"output_type": "stream", "name": "stdout", "text": t} for t in outputs]}
+    cell = {"cell_type": "code", "execution_count": 1, "id": "c",
+            "metadata": {"tags": ["remove-cell"] if hidden else []}, "source": code,
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": t} for t in outputs]}
     nb = {"cells": [{"cell_type": "markdown", "id": "m", "metadata": {}, "source": markdown}, cell],
           "metadata": {"dlbook": {"prose_numbers": metadata}} if metadata else {}, "nbformat": 4, "nbformat_minor": 5}
     path = tmp_path / "nb.ipynb"

@@ -249,7 +249,8 @@ def _to_python(latex: str) -> str | None:
     text = re.sub(r"(?<![\w.])e\^(-?[\d.]+)", r"exp(\1)", text)
     text = re.sub(r"\^(-?[\d.]+)", r"**(\1)", text)
     text = text.replace("{", "(").replace("}", ")")
-    if not re.fullmatch(r"[\d.+\-*/()\s]*(?:(?:exp|sqrt|ceil|floor)[\d.+\-*/()\s]*)*", text) or not re.search(r"\d", text):
+    arithmetic = r"[\d.+\-*/()\s]*(?:(?:exp|sqrt|ceil|floor)[\d.+\-*/()\s]*)*"
+    if not re.fullmatch(arithmetic, text) or not re.search(r"\d", text):
         return None
     return text
 
@@ -259,7 +260,9 @@ def _evaluate(latex: str) -> float | None:
     if expression is None:
         return None
     try:
-        value = eval(expression, {"__builtins__": {}}, {"exp": math.exp, "sqrt": math.sqrt, "ceil": math.ceil, "floor": math.floor})  # noqa: S307
+        # safe: _to_python let through only digits, operators, brackets and these four functions
+        functions = {"exp": math.exp, "sqrt": math.sqrt, "ceil": math.ceil, "floor": math.floor}
+        value = eval(expression, {"__builtins__": {}}, functions)
     except (SyntaxError, ZeroDivisionError, OverflowError, TypeError, ValueError):
         return None
     return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
@@ -285,7 +288,9 @@ def _verify_math(sentence: str, derived: set[str]) -> str:
                 out.append(relation + part)
                 previous = _evaluate(part)
                 continue
-            literal = re.fullmatch(r"\s*(-?\s*(?:\d{1,3}(?:(?:\\,|\{,\}|,)\d{3})+|\d+)(?:\.\d+)?)\s*(\\?%)?\s*[.,;]?\s*", part)
+            literal = re.fullmatch(
+                r"\s*(-?\s*(?:\d{1,3}(?:(?:\\,|\{,\}|,)\d{3})+|\d+)(?:\.\d+)?)\s*(\\?%)?\s*[.,;]?\s*", part
+            )
             value = _evaluate(part)
             if previous is not None and literal is not None and value is not None:
                 target = previous * 100 if literal.group(2) else previous

@@ -181,7 +181,8 @@ def compare(answer: Any, reference: Any, *, rtol: float = 1e-6, atol: float = 1e
         ratio = got / want
     finite = ratio[np.isfinite(ratio) & (np.abs(want) > atol)]
     if finite.size and np.allclose(finite, finite[0], rtol=1e-6) and not math.isclose(finite[0], 1.0):
-        return f"{what} is the reference times a constant factor — a missing or extra scale (check the formula's constants)."
+        return (f"{what} is the reference times a constant factor — a missing or extra scale "
+                "(check the formula's constants).")
     scale = max(float(np.abs(want).max()), atol)
     worst = float(np.abs(difference).max()) / scale
     return f"{what} differs from the expected values (largest relative difference {worst:.2g})."
@@ -207,7 +208,8 @@ def check_function(function: Callable[..., Any], reference: Callable[..., Any],
             return f"`{label}` raised {type(error).__name__} on input {_describe(case)}: {error}"
         want = reference(*case)
         wrong_values = [Mistake(m.wrong(*case) if callable(m.wrong) else m.wrong, m.message) for m in mistakes]
-        message = compare(got, want, rtol=rtol, atol=atol, mistakes=wrong_values, what=f"`{label}` on {_describe(case)}")
+        message = compare(got, want, rtol=rtol, atol=atol, mistakes=wrong_values,
+                          what=f"`{label}` on {_describe(case)}")
         if message is not None:
             return message
     return None
@@ -224,7 +226,8 @@ def in_range(value: Any, low: float, high: float, *, what: str = "your result", 
     if number < low:
         return f"{what} ({number:.4g}) is lower than the runs we measured{_measured(measured)}: check the recipe."
     if number > high:
-        return f"{what} ({number:.4g}) is higher than the runs we measured{_measured(measured)}: is the test set leaking in?"
+        return (f"{what} ({number:.4g}) is higher than the runs we measured{_measured(measured)}: "
+                "is the test set leaking in?")
     return None
 
 
