@@ -12,6 +12,7 @@ call it instead of repeating it:
 * :mod:`helpers.churn` -- the churn project's validated, saveable production predictor.
 * :mod:`helpers.stats` -- mean ± standard error over seeds, paired bootstrap, McNemar, Diebold–Mariano.
 * :mod:`helpers.display` -- ``show_source``: print a helper's code on the page.
+* :mod:`helpers.autodiff` -- the backpropagation chapter's reverse-mode engine on scalars (``Value``).
 
 Nothing heavy is imported here, so ``import helpers`` is instant.
 """
