@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers.exercises import Exercise, Mistake, check_function, compare, in_range, numeric_derivative
+from helpers.exercises import (
+    STARTER,
+    Exercise,
+    Mistake,
+    check_function,
+    compare,
+    in_range,
+    is_starter,
+    numeric_derivative,
+)
 
 
 def _softmax(z):
@@ -86,7 +95,7 @@ def test_training_results_are_checked_against_a_measured_range():
     assert "diverged" in in_range(float("nan"), 0.80, 0.90)
 
 
-def test_hints_are_graded_and_cycle_to_the_last(capsys):
+def test_hints_are_graded_and_cycle_to_the_last():
     exercise = Exercise("Exercise 3", lambda a: None, hints=["first", "second"])
     assert exercise.hint().endswith("first")
     assert exercise.hint().endswith("second")
@@ -94,9 +103,72 @@ def test_hints_are_graded_and_cycle_to_the_last(capsys):
     assert exercise.hint(1).endswith("first")
     with pytest.raises(ValueError, match="hints 1 to 2"):
         exercise.hint(3)
-    assert "Hint 1 of 2" in capsys.readouterr().out
+    hint = exercise.hint(1)
+    assert hint == "Hint 1 of 2: first" and repr(hint) == str(hint)  # shown without quotes
+    assert hint._repr_markdown_() == "**Hint 1 of 2:** first"
+    assert "no hints" in Exercise("Exercise 4", lambda a: None).hint()
+
+
+def test_feedback_is_the_cells_result_in_text_and_markdown():
+    feedback = Exercise("Exercise 5", lambda a: "the sign is off.").check(1.0)
+    assert str(feedback) == repr(feedback) == "✗ Exercise 5: not yet. The sign is off."
+    assert "**✗ Exercise 5: not yet.**</span> The sign is off." in feedback._repr_markdown_()
+    assert str(Exercise("Exercise 5", lambda a: None).check(1.0)) == "✓ Exercise 5: correct."
+
+
+def test_function_starters_are_recognised():
+    def stub(x):
+        ...
+
+    def stub_with_docstring(x):
+        """Write me."""
+        pass
+
+    def written(x):
+        return x
+
+    assert is_starter(stub) and is_starter(stub_with_docstring)
+    namespace: dict = {}
+    exec("def made_by_exec(x):\n    ...\n", namespace)  # no source to read: the bytecode decides
+    assert is_starter(namespace["made_by_exec"])
+    assert not is_starter(written) and not is_starter(lambda x: x) and not is_starter(3)
+    exercise = Exercise("Exercise 6", lambda f: compare(f(2.0), 4.0))
+    assert exercise.check(stub).message == STARTER
+    assert "forget to `return`" in exercise.check(lambda x: None).message
+
+
+def test_hidden_cell_assertions():
+    exercise = Exercise("Exercise 7", lambda a: compare(a, REFERENCE))
+    assert exercise.assert_correct(REFERENCE.copy())
+    exercise.assert_mistake(REFERENCE.T, "TRANSPOSED")  # case-insensitive
+    with pytest.raises(AssertionError, match="accepts a wrong answer"):
+        exercise.assert_mistake(REFERENCE.copy(), "transposed")
+    with pytest.raises(AssertionError, match="without"):
+        exercise.assert_mistake(-REFERENCE, "transposed")
+    with pytest.raises(AssertionError, match="starter"):
+        exercise.assert_mistake(..., "Replace")
+    with pytest.raises(AssertionError, match="reference solution fails"):
+        exercise.assert_correct(REFERENCE + 1)
+
+
+def test_a_mistake_that_coincides_with_the_reference_is_not_reported():
+    # on this input the mistake (a transpose) gives the right answer: the answer is correct
+    symmetric = np.array([[1.0, 2.0], [2.0, 1.0]])
+    assert compare(symmetric, symmetric, mistakes=[Mistake(symmetric.T, "transposed")]) is None
+
+
+def test_a_wrong_single_number_gets_no_distance_to_the_answer():
+    message = compare(0.3, 0.25)
+    assert message == "your answer is not the expected value."
+    assert compare(0.5, 0.25) == "your answer is not the expected value."  # not "a constant factor"
+
+
+def test_range_messages_name_the_likely_cause():
+    message = in_range(0.5, 0.8, 0.9, measured="5 seeds", too_low="use the regularised settings.")
+    assert message.endswith("(5 seeds): use the regularised settings.")
 
 
 def test_torch_and_plain_lists_are_accepted():
     torch = pytest.importorskip("torch")
     assert compare(torch.tensor(REFERENCE), REFERENCE.tolist()) is None
+
