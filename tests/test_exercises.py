@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
+from book_layout import NOTEBOOKS, read_notebook
 from helpers.exercises import (
     STARTER,
     Exercise,
@@ -171,4 +174,83 @@ def test_range_messages_name_the_likely_cause():
 def test_torch_and_plain_lists_are_accepted():
     torch = pytest.importorskip("torch")
     assert compare(torch.tensor(REFERENCE), REFERENCE.tolist()) is None
+
+
+# --- the notebook pattern (CONTRIBUTING.md, "Self-checked exercises") ---------------------------
+
+# Chapters whose exercises are not converted yet (they are being rewritten on other branches).
+# Remove a chapter from this set when its checked exercises land; a chapter added later must
+# come with them (issue 21: every chapter has at least two checked exercises).
+NOT_YET_CHECKED = {
+    "01-neurons", "02-activation-functions", "03-backpropagation", "04-optimizers",
+    "05-cnn-cifar10", "06-recurrent-networks", "08-transfer-learning",
+}
+TASK = re.compile(r"^(\d+)\. \*\*[^*]+\*\*")
+WRITTEN = "*(written answer)*"
+SOLUTION = re.compile(r"^:::\{admonition\} Solution\n:class: dropdown\n", re.M)
+PYTHON_BLOCK = re.compile(r"```python\n(.*?)```", re.S)
+
+
+def _tags(cell) -> list[str]:
+    return list(cell.metadata.get("tags", []))
+
+
+def _text_plain(cell) -> list[str]:
+    return [o.get("data", {}).get("text/plain", o.get("text", "")) for o in cell.get("outputs", [])]
+
+
+def _exercise_cells(nb) -> list:
+    starts = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
+              and re.search(r"^## Exercises\s*$", c.source, re.M)]
+    return nb.cells[starts[-1]:] if starts else []
+
+
+def _checked_exercises(cells) -> list[int]:
+    return sorted(int(m.group(1)) for c in cells if c.cell_type == "code" and "remove-cell" not in _tags(c)
+                  for m in re.finditer(r"^ex(\d+)\.check\(", c.source, re.M))
+
+
+def test_every_chapter_has_at_least_two_checked_exercises():
+    for path in NOTEBOOKS:
+        checked = _checked_exercises(_exercise_cells(read_notebook(path)))
+        if path.stem in NOT_YET_CHECKED:
+            assert not checked, f"{path.name} has checked exercises now: remove it from NOT_YET_CHECKED"
+        else:
+            assert len(checked) >= 2, f"{path.name}: {len(checked)} checked exercises, at least two needed"
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.stem not in NOT_YET_CHECKED], ids=lambda p: p.name)
+def test_exercises_follow_the_pattern(path):
+    """Task, starter (its stored output says "not yet"), hint, dropdown solution, hidden test."""
+    cells = _exercise_cells(read_notebook(path))
+    tasks = [(i, int(TASK.match(c.source).group(1))) for i, c in enumerate(cells)
+             if c.cell_type == "markdown" and TASK.match(c.source)]
+    assert [n for _, n in tasks] == list(range(1, len(tasks) + 1)), f"{path.name}: exercises numbered 1, 2, ..."
+    setup = "\n".join(c.source for c in cells[:tasks[0][0]] if c.cell_type == "code")
+    for i, n in tasks:
+        where = f"{path.name}, exercise {n}"
+        if WRITTEN in cells[i].source.split("\n\n")[0]:
+            assert SOLUTION.search(cells[i + 1].source), f"{where}: a written answer needs its dropdown next"
+            continue
+        following = cells[i + 1:i + 5]
+        assert len(following) == 4 and following[0].cell_type == "code" and not _tags(following[0]), \
+            f"{where}: an untagged starter cell follows the task (or mark it {WRITTEN})"
+        starter, hint, solution, hidden = following
+        last_line = starter.source.rstrip().splitlines()[-1]
+        assert "..." in starter.source and re.fullmatch(rf"ex{n}\.check\(\w+\)", last_line), \
+            f"{where}: the starter has `...` where the reader writes and ends with `ex{n}.check(answer)`"
+        assert f"ex{n} = " in setup, f"{where}: create ex{n} in a code cell before exercise 1"
+        out = _text_plain(starter)
+        assert out == [f"✗ Exercise {n}: not yet. {STARTER}"], f"{where}: the stored starter output is {out}"
+        assert hint.cell_type == "code" and _tags(hint) == ["hide-output"] and hint.source.startswith(f"ex{n}.hint()")
+        assert _text_plain(hint)[0].startswith("Hint 1 of "), f"{where}: the hint cell shows hint 1"
+        assert solution.cell_type == "markdown" and SOLUTION.search(solution.source), f"{where}: dropdown solution"
+        assert hidden.cell_type == "code" and "remove-cell" in _tags(hidden), f"{where}: hidden test cell last"
+        assert f"ex{n}.assert_correct(" in hidden.source and hidden.source.count(f"ex{n}.assert_mistake(") >= 2, \
+            f"{where}: the hidden cell asserts the solution passes and at least two wrong answers fail"
+        hidden_lines = {line.strip() for line in hidden.source.splitlines()}
+        for block in PYTHON_BLOCK.findall(solution.source):
+            untested = [line for line in block.splitlines()
+                        if line.strip() and not line.strip().startswith("#") and line.strip() not in hidden_lines]
+            assert not untested, f"{where}: the hidden cell must run the dropdown's code; it lacks {untested}"
 
