@@ -68,6 +68,34 @@ def test_an_installed_wheel_renders_an_explorer(wheel, tmp_path):
     assert '<div class="dlbook-explorer">' in html and 'type="range"' in html and "document.currentScript" in html
 
 
+def test_an_installed_wheel_runs_the_self_checked_exercises(wheel, tmp_path):
+    """helpers.exercises and its chapter modules are subpackage files: the Colab install must carry them."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"helpers/exercises/__init__.py", "helpers/exercises/churn.py"} <= names
+    target = tmp_path / "site-packages"
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--target", str(target), str(wheel)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    script = (
+        "import helpers.exercises.churn as exercises\n"
+        "ex3 = exercises.other_costs()\n"
+        "def starter(costs):\n"
+        "    ...\n"
+        "print(exercises.__file__)\n"
+        "print(ex3.check(starter))\n"
+        "print(ex3.check(lambda c: (c[0, 1] - c[0, 0]) / (c[1, 0] - c[1, 1])))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    location, starter, odds = run.stdout.splitlines()
+    assert Path(location).is_relative_to(target), f"imported {location}, not the installed wheel"
+    assert starter == "✗ Exercise 3: not yet. Replace the `...` with your answer, then run the cell again."
+    assert odds.startswith("✗ Exercise 3: not yet. It looks like the odds")
+
+
 def test_binder_and_colab_files_agree_with_requirements():
     assert (ROOT / "runtime.txt").read_text().strip() == "python-3.11"
     assert "pip install --no-deps -e ." in (ROOT / "postBuild").read_text()

@@ -20,7 +20,10 @@ Building blocks for a chapter's checks: :func:`compare`, :func:`check_function`,
 
 from __future__ import annotations
 
+import ast
+import inspect
 import math
+import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,17 +31,22 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "STARTER",
     "Exercise",
     "Feedback",
+    "Hint",
+    "Message",
     "Mistake",
     "as_array",
     "check_function",
     "compare",
     "in_range",
+    "is_starter",
     "numeric_derivative",
 ]
 
 Message = str | None  # None means "correct"; a string explains what is not right yet
+STARTER = "Replace the `...` with your answer, then run the cell again."
 
 
 @dataclass(frozen=True)
@@ -52,18 +60,34 @@ class Feedback:
     def __bool__(self) -> bool:
         return self.correct
 
+    @property
+    def verdict(self) -> str:
+        return f"{'✓' if self.correct else '✗'} {self.exercise}: {'correct' if self.correct else 'not yet'}."
+
+    @property
+    def sentence(self) -> str:
+        """The message as a sentence (checks may write it starting in lower case)."""
+        return self.message[:1].upper() + self.message[1:]
+
     def __str__(self) -> str:
-        mark = "✓" if self.correct else "✗"
-        verdict = "correct" if self.correct else "not yet"
-        return f"{mark} {self.exercise}: {verdict}. {self.message}".rstrip()
+        return f"{self.verdict} {self.sentence}".rstrip()
 
     def _repr_markdown_(self) -> str:
         colour = "#1a7f37" if self.correct else "#b35900"
-        mark = "✓" if self.correct else "✗"
-        verdict = "correct" if self.correct else "not yet"
-        return f'<span style="color:{colour}">**{mark} {self.exercise}: {verdict}.**</span> {self.message}'
+        return f'<span style="color:{colour}">**{self.verdict}**</span> {self.sentence}'.rstrip()
 
     __repr__ = __str__
+
+
+class Hint(str):
+    """A hint: plain text that Jupyter and Colab show without quotes."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_markdown_(self) -> str:
+        number, _, text = self.partition(": ")
+        return f"**{number}:** {text}"
 
 
 @dataclass
@@ -71,7 +95,9 @@ class Exercise:
     """One self-checked exercise: ``check(answer)`` and graded ``hint(n)``.
 
     ``checker(answer)`` returns ``None`` when the answer is right and otherwise a message that
-    says what kind of mistake it looks like (without revealing the reference answer).
+    says what kind of mistake it looks like (without revealing the reference answer). The
+    notebook's starter (``answer = ...``, or a function whose body is only ``...``) gets the
+    :data:`STARTER` message instead of a diagnosis.
     """
 
     name: str
@@ -81,46 +107,75 @@ class Exercise:
     _next_hint: int = field(default=0, init=False, repr=False)
 
     def check(self, answer: Any = ...) -> Feedback:
-        if answer is ...:
-            return self._feedback(False, "Replace the `...` with your answer, then run the cell again.")
+        """Check ``answer``; the :class:`Feedback` is true when it is correct, and shows as the cell's result."""
+        if answer is ... or is_starter(answer):
+            return Feedback(self.name, False, STARTER)
         try:
             message = self.checker(answer)
         except Exception as error:  # the reader's code failing is feedback, not a crash
-            return self._feedback(False, f"Checking your answer raised {type(error).__name__}: {error}")
+            message = f"Checking your answer raised {type(error).__name__}: {error}"
         if message is None:
-            return self._feedback(True, self.correct_message)
-        return self._feedback(False, message)
+            return Feedback(self.name, True, self.correct_message)
+        return Feedback(self.name, False, message)
 
-    def hint(self, n: int | None = None) -> str:
+    def hint(self, n: int | None = None) -> Hint:
         """Hint ``n`` (1-based); without ``n``, the next hint each time it is called."""
         if not self.hints:
-            return f"{self.name} has no hints; the solution is in the dropdown below the exercise."
+            return Hint(f"{self.name} has no hints: the solution is in the dropdown below the exercise.")
         if n is None:
             n = min(self._next_hint, len(self.hints) - 1) + 1
-            self._next_hint = n
         if not 1 <= n <= len(self.hints):
             raise ValueError(f"{self.name} has hints 1 to {len(self.hints)}, not {n}")
-        text = f"Hint {n} of {len(self.hints)}: {self.hints[n - 1]}"
-        print(text)
-        return text
+        self._next_hint = n
+        return Hint(f"Hint {n} of {len(self.hints)}: {self.hints[n - 1]}")
 
-    def _feedback(self, correct: bool, message: str) -> Feedback:
-        feedback = Feedback(self.name, correct, message)
-        _show(feedback)
+    # -- for the notebook's hidden test cell and the unit tests ----------------------------------
+
+    def assert_correct(self, answer: Any) -> Feedback:
+        """Assert that ``answer`` (the reference solution) passes the check."""
+        feedback = self.check(answer)
+        assert feedback.correct, f"the reference solution fails {self.name}: {feedback.message}"
+        return feedback
+
+    def assert_mistake(self, answer: Any, *words: str) -> Feedback:
+        """Assert that ``answer`` (a typical wrong answer) fails with a message containing ``words``.
+
+        Words are compared case-insensitively; the starter message is not a diagnosis.
+        """
+        feedback = self.check(answer)
+        assert not feedback.correct, f"{self.name} accepts a wrong answer (expected: {', '.join(words)})"
+        assert feedback.message != STARTER, f"{self.name} took a wrong answer for the starter"
+        missing = [word for word in words if word.lower() not in feedback.message.lower()]
+        assert not missing, f"{self.name} says {feedback.message!r}, without {missing}"
         return feedback
 
 
-def _show(feedback: Feedback) -> None:
+def _empty() -> None:
+    pass
+
+
+def is_starter(answer: Any) -> bool:
+    """True for the notebook's function starter: a function whose body is only ``...`` or ``pass``.
+
+    Such a function returns None, which would otherwise get a diagnosis about None.
+    """
+    if not inspect.isfunction(answer):
+        return False
     try:
-        from IPython import get_ipython
-        from IPython.display import Markdown, display
-    except ImportError:  # plain Python: print instead
-        print(feedback)
-        return
-    if get_ipython() is None:
-        print(feedback)
-    else:
-        display(Markdown(feedback._repr_markdown_()))
+        tree = ast.parse(textwrap.dedent(inspect.getsource(answer)))
+    except (OSError, TypeError, SyntaxError):  # no source (`python -c`, exec) or a lambda mid-expression
+        return answer.__code__.co_code == _empty.__code__.co_code  # compiles like `def f(): pass`
+    definition = tree.body[0] if tree.body else None
+    if not isinstance(definition, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    body = definition.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        body = body[1:]  # the docstring
+    return all(isinstance(statement, ast.Pass)
+               or (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+                   and statement.value.value is ...)
+               for statement in body)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -151,15 +206,25 @@ class Mistake:
 
 def compare(answer: Any, reference: Any, *, rtol: float = 1e-6, atol: float = 1e-9,
             mistakes: Iterable[Mistake] = (), what: str = "your answer") -> Message:
-    """Compare an array or number with the reference and diagnose the usual mistakes."""
+    """Compare an array or number with the reference and diagnose the usual mistakes.
+
+    For a single number the message never says by how much it differs (that would give the
+    reference away); for arrays it gives the largest relative difference.
+    """
+    if answer is None:
+        return f"{what} is None: did a function forget to `return` its result?"
+    if answer is ...:
+        return f"{what} is `...`: replace the `...` in your code with the computation."
     try:
         got = as_array(answer)
     except (TypeError, ValueError):
         return f"{what} should be a number or an array, not {type(answer).__name__}."
     want = as_array(reference)
     if not np.all(np.isfinite(got)):
-        return (f"{what} contains NaN or infinity: something overflowed or divided by zero "
-                "(e.g. exp of a large number — subtract the maximum first).")
+        return (f"{what} contains NaN or infinity: something overflowed, divided by zero or "
+                "met a missing value.")
+    if got.shape == want.shape and np.allclose(got, want, rtol=rtol, atol=atol):
+        return None  # before the mistakes: on some inputs a mistake gives the right answer too
     for mistake in mistakes:
         wrong = as_array(mistake.wrong)
         if wrong.shape == got.shape and np.allclose(got, wrong, rtol=rtol, atol=atol):
@@ -170,8 +235,6 @@ def compare(answer: Any, reference: Any, *, rtol: float = 1e-6, atol: float = 1e
         if got.size == want.size:
             return f"{what} has shape {got.shape}; the numbers may be right but arranged in another shape."
         return f"{what} has shape {got.shape}, which is not the shape expected here (check which axis is which)."
-    if np.allclose(got, want, rtol=rtol, atol=atol):
-        return None
     if np.allclose(got, -want, rtol=rtol, atol=atol):
         return f"{what} has the right size but the opposite sign."
     difference = got - want
@@ -180,9 +243,11 @@ def compare(answer: Any, reference: Any, *, rtol: float = 1e-6, atol: float = 1e
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = got / want
     finite = ratio[np.isfinite(ratio) & (np.abs(want) > atol)]
-    if finite.size and np.allclose(finite, finite[0], rtol=1e-6) and not math.isclose(finite[0], 1.0):
+    if finite.size > 1 and np.allclose(finite, finite[0], rtol=1e-6) and not math.isclose(finite[0], 1.0):
         return (f"{what} is the reference times a constant factor — a missing or extra scale "
                 "(check the formula's constants).")
+    if want.size == 1:
+        return f"{what} is not the expected value."
     scale = max(float(np.abs(want).max()), atol)
     worst = float(np.abs(difference).max()) / scale
     return f"{what} differs from the expected values (largest relative difference {worst:.2g})."
@@ -215,8 +280,13 @@ def check_function(function: Callable[..., Any], reference: Callable[..., Any],
     return None
 
 
-def in_range(value: Any, low: float, high: float, *, what: str = "your result", measured: str = "") -> Message:
-    """A training result must land in a range measured over seeds and devices (inclusive)."""
+def in_range(value: Any, low: float, high: float, *, what: str = "your result", measured: str = "",
+             too_low: str = "check the recipe", too_high: str = "is the test set leaking in?") -> Message:
+    """A training result must land in a range measured over seeds and devices (inclusive).
+
+    ``measured`` says where the range comes from; ``too_low`` and ``too_high`` end the
+    message with what most likely went wrong in this exercise.
+    """
     try:
         number = float(as_array(value).reshape(()))
     except (TypeError, ValueError):
@@ -224,10 +294,9 @@ def in_range(value: Any, low: float, high: float, *, what: str = "your result", 
     if not math.isfinite(number):
         return f"{what} is {number}: training diverged (try a smaller learning rate)."
     if number < low:
-        return f"{what} ({number:.4g}) is lower than the runs we measured{_measured(measured)}: check the recipe."
+        return f"{what} ({number:.4g}) is lower than the runs we measured{_measured(measured)}: {too_low}"
     if number > high:
-        return (f"{what} ({number:.4g}) is higher than the runs we measured{_measured(measured)}: "
-                "is the test set leaking in?")
+        return f"{what} ({number:.4g}) is higher than the runs we measured{_measured(measured)}: {too_high}"
     return None
 
 
