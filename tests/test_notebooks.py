@@ -125,12 +125,15 @@ def test_no_magic_comments_for_test_plumbing(notebook):
         assert not re.search(r"#\s*(NBVAL_|nbval)", _source(cell)), f"{path.name}: use cell tags, not magic comments"
 
 
-def test_colab_setup_cell_installs_helpers_from_this_repository(notebook):
+def test_setup_cell_is_the_template(notebook):
+    """The first code cell is tools/setup_cell.py's template: it installs the helpers where missing."""
     path, nb = notebook
-    repo = REPOSITORY_URL
+    sys.path.insert(0, str(ROOT / "tools"))
+    import setup_cell
+
     first_code = _code_cells(nb)[0]
-    source = _source(first_code)
-    assert "google.colab" in source and f"git+{repo}" in source, f"{path.name}: first code cell must be the Colab setup"
+    assert f"git+{REPOSITORY_URL}@v" in setup_cell.render()
+    assert _source(first_code) == setup_cell.render(), f"{path.name}: run `python tools/setup_cell.py {path.name}`"
     assert "hide-cell" in first_code.get("metadata", {}).get("tags", []), f"{path.name}: hide the setup cell"
 
 

@@ -47,6 +47,13 @@ PACKAGES = {
         "typing_extensions", "setuptools", "six", "decorator", "Pygments", "prompt_toolkit", "pexpect",
         "fastjsonschema", "jsonschema", "attrs",
     ],
+    "what the Jupyter packages pull in (widgetsnbextension 3 needs the classic notebook)": [
+        "notebook", "nbclassic", "notebook_shim", "jupyter_server", "jupyter-server-terminals", "nbconvert",
+        "anyio", "argon2-cffi", "argon2-cffi-bindings", "babel", "beautifulsoup4", "bleach", "certifi",
+        "charset-normalizer", "entrypoints", "fqdn", "idna", "jsonpointer", "markdown-it-py", "mistune",
+        "pycparser", "rpds-py", "Send2Trash", "soupsieve", "urllib3", "wcwidth", "websocket-client",
+        "terminado", "prometheus-client", "tinycss2",
+    ],
     "the test runner (pytest is Colab's)": ["pytest", "pluggy", "iniconfig"],
 }
 NOT_ON_COLAB = {"nbval": "0.11.0"}  # the notebook test plugin, as in requirements.txt
