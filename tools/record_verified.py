@@ -60,7 +60,7 @@ def record(environments: list[str]) -> list[str]:
     for env in environments:
         source = MEASURED / f"{env}.json"
         if not source.exists():
-            log.append(f"{env}: no measurements ({source.relative_to(ROOT)} missing; run the tests first)")
+            log.append(f"{env}: no measurements (_build/verified/{source.name} missing; run the tests first)")
             continue
         for path, entry in json.loads(source.read_text(encoding="utf-8"))["notebooks"].items():
             if path not in notebooks_now:
