@@ -104,7 +104,7 @@ def test_colab_file_is_what_the_generator_writes():
 
 @pytest.mark.parametrize(
     ("platform", "machine", "tensorflow"),
-    [("linux", "x86_64", "tensorflow-cpu"), ("win32", "AMD64", "tensorflow-cpu"),
+    [("linux", "x86_64", "tensorflow-cpu"), ("win32", "AMD64", "tensorflow-cpu"), ("linux", "aarch64", "tensorflow"),
      ("darwin", "arm64", "tensorflow"), ("darwin", "x86_64", "tensorflow")],
 )
 def test_requirements_choose_a_tensorflow_published_for_each_platform(platform, machine, tensorflow):
