@@ -51,9 +51,12 @@ def note_lines(entries: dict) -> list[str]:
     lines = []
     for env in sorted(entries, key=lambda e: list(ENVIRONMENTS).index(e) if e in ENVIRONMENTS else 99):
         entry = entries[env]
+        # minutes only for the pinned run (the landing page's table); the other environments
+        # run in CI after it, where their wall time says little about the chapter
+        took = f"{entry['minutes']:.1f} min " if env == "pinned" else ""
         lines.append(
             f"{entry['date']}, with {ENVIRONMENTS.get(env, env)}: {versions_text(entry)}; "
-            f"{entry['minutes']:.1f} min on {hardware_text(entry.get('hardware', {}))}."
+            f"{took}on {hardware_text(entry.get('hardware', {}))}."
         )
     return lines
 

@@ -61,7 +61,7 @@ def test_note_names_date_versions_environment_and_hardware():
                                       "pinned": dict(ENTRY, minutes=1.0, versions={"torch": "2.14.1"})})
     assert lines[0].startswith("2026-12-01, with the book's pinned versions")
     assert "Colab's versions" in lines[1] and "PyTorch 2.11.0, TensorFlow 2.20.0, Keras 3.13.2" in lines[1]
-    assert "2 CPU cores (Example CPU), no GPU" in lines[1] and "1.2 min" in lines[1]
+    assert "; on 2 CPU cores (Example CPU), no GPU" in lines[1] and "1.0 min on" in lines[0]
 
 
 def test_committed_table_and_notes_cover_every_notebook():
