@@ -5,7 +5,8 @@ call it instead of repeating it:
 
 * :mod:`helpers.frameworks` -- import PyTorch and TensorFlow/Keras in the one safe order.
 * :mod:`helpers.seed` -- one call that seeds Python, NumPy, PyTorch and TensorFlow.
-* :mod:`helpers.data` -- the book's data directory, verified downloads, CIFAR-10 and Telco loaders.
+* :mod:`helpers.data` -- the book's data directory, verified downloads, CIFAR-10, Telco and UCI sentiment loaders.
+* :mod:`helpers.text` -- tokens, a training-split vocabulary, padding with lengths, and the text splits.
 * :mod:`helpers.plots` -- decision boundaries, image grids and training curves.
 * :mod:`helpers.widgets` -- explorers: sliders that work in a live kernel and on the static site.
 * :mod:`helpers.churn` -- the churn project's validated, saveable production predictor.

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import shutil
-import tempfile
 import tarfile
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +58,13 @@ TELCO_CSV = RemoteFile(
     description="IBM Telco Customer Churn sample data, 7,043 customers, 1 MB",
 )
 
+SENTIMENT_ARCHIVE = RemoteFile(
+    name="sentiment+labelled+sentences.zip",
+    url="https://archive.ics.uci.edu/static/public/331/sentiment+labelled+sentences.zip",
+    known_hash="sha256:afc26626d710899948693e1a61405dce197f57ffa719fa1130d346b4cc095343",
+    description="UCI Sentiment Labelled Sentences (Kotzias et al. 2015), 3,000 sentences, 82 kB",
+)
+
 CIFAR10_CLASSES = (
     "airplane", "automobile", "bird", "cat", "deer",
     "dog", "frog", "horse", "ship", "truck",
@@ -69,6 +78,15 @@ TELCO_COLUMNS = (
     "DeviceProtection", "TechSupport", "StreamingTV", "StreamingMovies", "Contract",
     "PaperlessBilling", "PaymentMethod", "MonthlyCharges", "TotalCharges", "Churn",
 )
+
+
+#: The three sources of the UCI sentences and the file each one is stored in.
+SENTIMENT_SOURCES = {
+    "amazon": "amazon_cells_labelled.txt",
+    "imdb": "imdb_labelled.txt",
+    "yelp": "yelp_labelled.txt",
+}
+_SENTIMENT_DIR = "sentiment labelled sentences"
 
 
 def data_dir() -> Path:
@@ -241,4 +259,105 @@ def load_telco(directory: str | os.PathLike[str] | None = None):
             f"{path} lacks the columns {missing}; it is not the Telco churn file. "
             "Delete it and run again to download a fresh copy."
         )
+    return frame
+
+
+def sentiment_dir(directory: str | os.PathLike[str] | None = None) -> Path:
+    """Return the unpacked ``sentiment labelled sentences`` folder, downloading it if needed.
+
+    A folder found already unpacked with the three sentence files is used as it is (its
+    files' bytes need not be the archive's); a downloaded zip is verified against its
+    published SHA-256 before it is unpacked, and only the sentence files and the readme
+    are taken from it (the official zip also carries macOS ``__MACOSX`` metadata).
+    """
+    root = Path(directory) if directory is not None else data_dir()
+    unpacked = root / _SENTIMENT_DIR
+    if all((unpacked / name).is_file() for name in SENTIMENT_SOURCES.values()):
+        return unpacked
+    archive = fetch(SENTIMENT_ARCHIVE, root)
+    staging = Path(tempfile.mkdtemp(prefix=".sentiment-", dir=root))
+    wanted = {f"{_SENTIMENT_DIR}/{name}" for name in (*SENTIMENT_SOURCES.values(), "readme.txt")}
+    try:
+        with zipfile.ZipFile(archive) as bundle:
+            members = [m for m in bundle.namelist() if m in wanted]
+            missing = sorted(f"{_SENTIMENT_DIR}/{n}" for n in SENTIMENT_SOURCES.values()
+                             if f"{_SENTIMENT_DIR}/{n}" not in members)
+            if missing:
+                raise DataUnavailableError(
+                    f"{archive} does not contain {missing}; it is not the UCI sentiment archive. "
+                    "Delete it and run again to re-download."
+                )
+            bundle.extractall(staging, members=members)
+        if unpacked.exists():  # a partial earlier copy: replace it whole
+            shutil.rmtree(unpacked)
+        os.replace(staging / _SENTIMENT_DIR, unpacked)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise DataUnavailableError(
+            f"Could not unpack {archive}: {error}. Delete it and run again to re-download."
+        ) from error
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return unpacked
+
+
+_C1_AS_CP1252 = re.compile("[\u0080-\u009f]")
+
+
+def _cp1252_character(match: re.Match[str]) -> str:
+    try:
+        return bytes([ord(match.group())]).decode("cp1252")
+    except UnicodeDecodeError:  # five C1 codes have no Windows-1252 meaning: keep them
+        return match.group()
+
+
+def _read_sentences(path: Path) -> list[tuple[str, int]]:
+    """Parse one ``sentence<TAB>label`` file; a line is split at its *last* tab."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:  # some copies of the files are Windows-1252, not UTF-8
+        text = raw.decode("latin-1")
+    # C1 control characters (U+0080-U+009F) in these files are Windows-1252 punctuation
+    # read as Latin-1 (U+0085 is the ellipsis "…", U+0096 the dash "–"): map them back, so
+    # that every copy of the data gives the same text
+    text = _C1_AS_CP1252.sub(_cp1252_character, text)
+    rows = []
+    # split on newlines only: str.splitlines() would also break at U+0085 and U+2028,
+    # characters that occur *inside* a few IMDB sentences
+    for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
+        if not line.strip():
+            continue
+        sentence, tab, label = line.rpartition("\t")
+        if not tab or label.strip() not in ("0", "1") or not sentence.strip():
+            raise DataUnavailableError(
+                f"{path}, line {number}, is not 'sentence<TAB>0 or 1': {line[:80]!r}. Delete the "
+                f"folder {path.parent} and run again to unpack a fresh copy."
+            )
+        rows.append((sentence.strip(), int(label)))
+    if not rows:
+        raise DataUnavailableError(f"{path} holds no sentences. Delete the folder {path.parent} "
+                                   "and run again to unpack a fresh copy.")
+    return rows
+
+
+def load_sentiment(directory: str | os.PathLike[str] | None = None):
+    """Load the UCI Sentiment Labelled Sentences as a tidy DataFrame (Recurrent chapter, "Text").
+
+    One row per sentence, in file order (Amazon, then IMDB, then Yelp), with columns
+    ``text`` (the sentence, surrounding whitespace removed), ``label`` (1 = positive,
+    0 = negative, ``int64``) and ``source`` (a categorical with the values of
+    :data:`SENTIMENT_SOURCES`: ``"amazon"``, ``"imdb"``, ``"yelp"``). The official data
+    have 1,000 sentences per source, 500 of each label (Kotzias et al., KDD 2015).
+    """
+    import pandas as pd
+
+    folder = sentiment_dir(directory)
+    frames = []
+    for source, name in SENTIMENT_SOURCES.items():
+        rows = _read_sentences(folder / name)
+        frames.append(pd.DataFrame({"text": [t for t, _ in rows],
+                                    "label": np.array([y for _, y in rows], dtype=np.int64),
+                                    "source": source}))
+    frame = pd.concat(frames, ignore_index=True)
+    frame["source"] = pd.Categorical(frame["source"], categories=list(SENTIMENT_SOURCES))
     return frame

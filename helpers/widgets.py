@@ -9,45 +9,35 @@ Activation functions chapter, "Explore the functions yourself"::
 
     explore(draw, name=["relu", "elu"], alpha=[0.01, 0.1, 0.3])
 
-Each keyword names a control and gives its values: numbers become a slider that
-steps through exactly those values, strings a drop-down menu. The first value of
-each control is shown first.
+Each keyword names a control and lists its values: numbers become a slider that steps
+through exactly those values, strings a drop-down menu; the first value is shown first.
 
-How one output serves two kinds of reader: ``explore`` returns an :class:`Explorer`
-whose display is a single MIME bundle with
+A displayed explorer carries two views. In a running kernel (Jupyter, Colab, Binder) it
+is an ipywidgets control that calls ``draw`` on every change. On the book's static site
+it is plain HTML: every combination drawn in advance as a small PNG, and a few lines of
+JavaScript that swap the picture (the markup and script are the files in
+``helpers/explorer/``; ``_config.yml`` tells the site to show this view). A notebook
+opened without running it shows "model not found" for the live view, as every ipywidgets
+output does; running the cell brings the controls back.
 
-* ``application/vnd.jupyter.widget-view+json`` -- ipywidgets controls that call
-  ``draw`` again on every change. Jupyter, JupyterLab, Colab and Binder prefer this
-  view whenever a kernel is running;
-* ``text/html`` -- every combination drawn in advance as a small PNG, plus
-  ``<input type="range">``/``<select>`` controls and a few lines of JavaScript that
-  swap the picture. It needs no kernel and no server, so it works on the book's
-  static site. The site prefers it because ``_config.yml`` drops the widget view for
-  HTML builds (``nb_mime_priority_overrides``): a widget view without a kernel would
-  show nothing;
-* ``text/plain`` -- a one-line summary for terminals.
-
-Identical pictures are stored once, and the PNGs are re-encoded with a 256-colour
-palette, so a two-panel line plot costs about 5 kB per distinct frame. A notebook
-opened without running it shows the widget view's "model not found" in JupyterLab,
-as every ipywidgets output does; running the cell brings the controls back.
-
-The PNG frames are deterministic (same code, same libraries, same picture), so nbval
-can compare the ``text/html`` output; if ``draw`` depends on something that varies
-between runs (a training run, a timer), tag the cell ``nbval-ignore-output``.
+The precomputed frames are deterministic, so nbval compares them. If ``draw`` depends on
+something that varies between runs (a training run, a timer), tag the cell
+``nbval-ignore-output``.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
+import functools
 import html
 import io
 import itertools
 import json
 import math
 import numbers
+import string
 from collections.abc import Callable, Mapping, Sequence
+from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -115,7 +105,7 @@ class Explorer:
         self.max_html_bytes = max_html_bytes
         self.static_dpi = static_dpi
         self.live_dpi = live_dpi
-        self._frames: list[str] | None = None  # distinct frames, base64 PNG
+        self._frames: list[bytes] | None = None  # distinct frames, PNG
         self._index: list[int] | None = None  # combination number -> frame number
 
     # ----------------------------------------------------------------- drawing
@@ -159,16 +149,15 @@ class Explorer:
     def _render_frames(self) -> None:
         if self._frames is not None:
             return
-        frames: list[str] = []
-        seen: dict[str, int] = {}
+        frames: list[bytes] = []
+        seen: dict[bytes, int] = {}
         index: list[int] = []
         for values in self.combinations():
             data = _shrink_png(self.png(self.static_dpi, **values))
-            key = hashlib.sha256(data).hexdigest()
-            if key not in seen:  # identical pictures travel once
-                seen[key] = len(frames)
-                frames.append(base64.b64encode(data).decode("ascii"))
-            index.append(seen[key])
+            if data not in seen:  # identical pictures travel once
+                seen[data] = len(frames)
+                frames.append(data)
+            index.append(seen[data])
         self._frames, self._index = frames, index
 
     @property
@@ -176,57 +165,43 @@ class Explorer:
         """The distinct precomputed frames, as base64-encoded PNG."""
         self._render_frames()
         assert self._frames is not None
-        return self._frames
+        return [base64.b64encode(frame).decode("ascii") for frame in self._frames]
 
     # ------------------------------------------------------------ static HTML
     def to_html(self) -> str:
         """The kernel-free explorer: precomputed frames, HTML controls and a small script."""
         self._render_frames()
         assert self._frames is not None and self._index is not None
-        controls_html = []
+        controls = []
         for i, (name, values) in enumerate(self.controls.items()):
             label = html.escape(name)
             if _is_numeric(values):
                 first = html.escape(_format_value(values[0]))
-                controls_html.append(
-                    f'<label style="display:inline-flex;align-items:center;gap:0.4em;margin-right:1.5em">'
-                    f'{label} <input type="range" data-control="{i}" min="0" max="{len(values) - 1}" '
-                    f'step="1" value="0" aria-label="{label}" aria-valuetext="{first}">'
-                    f'<output data-for="{i}" style="min-width:3em">{first}</output></label>'
-                )
+                controls.append(_fill("slider.html", index=i, label=label, max=len(values) - 1, first=first))
             else:
                 options = "".join(
-                    f'<option value="{k}">{html.escape(str(v))}</option>' for k, v in enumerate(values)
+                    _fill("option.html", index=k, text=html.escape(str(v))) for k, v in enumerate(values)
                 )
-                controls_html.append(
-                    f'<label style="display:inline-flex;align-items:center;gap:0.4em;margin-right:1.5em">'
-                    f'{label} <select data-control="{i}" aria-label="{label}">{options}</select></label>'
-                )
+                controls.append(_fill("menu.html", index=i, label=label, options=options))
         data = {
             "names": list(self.controls),
             "labels": [[_format_value(v) for v in values] for values in self.controls.values()],
             "sizes": list(self.shape),
             "index": self._index,
         }
-        # "<" escaped so that no value can close the <script> element early.
-        payload = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
-        # Frames go in as base64 wrapped at 76 characters, one "*" line between frames.
-        # Short lines matter: line-based regular expressions (nbval's sanitizers, diff
-        # tools) can take quadratic time on one 100 kB line.
-        frames = "\n*\n".join(_wrap(frame) for frame in self._frames)
-        alt = html.escape(f"figure for {_format_kwargs(self.combinations()[0])}")
-        text = "\n".join([
-            '<div class="dlbook-explorer">',
-            '<div class="dlbook-explorer-controls">',
-            *controls_html,
-            "</div>",
-            f'<img class="dlbook-explorer-frame" alt="{alt}" style="max-width:100%;height:auto" '
-            f'src="data:image/png;base64,\n{_wrap(self._frames[self._index[0]])}">',
-            f'<script type="application/json" class="dlbook-explorer-data">{payload}</script>',
-            f'<script type="text/plain" class="dlbook-explorer-frames">\n{frames}\n</script>',
-            f"<script>\n{_SCRIPT}\n</script>",
-            "</div>",
-        ])
+        text = _fill(
+            "explorer.html",
+            controls="\n".join(controls),
+            alt=html.escape(f"figure for {_format_kwargs(self.combinations()[0])}"),
+            first_frame=_base64_lines(self._frames[self._index[0]]),
+            # "<" escaped so that no value can close the <script> element early.
+            data=json.dumps(data, separators=(",", ":")).replace("<", "\\u003c"),
+            # Base64 in short lines, one "*" line between frames: line-based regular
+            # expressions (nbval's sanitizers, diff tools) can take quadratic time on one
+            # 100 kB line.
+            frames="\n*\n".join(_base64_lines(frame) for frame in self._frames),
+            script=_asset("explorer.js"),
+        )
         if len(text) > self.max_html_bytes:
             raise ExplorerError(
                 f"the static explorer is {len(text):,} bytes, more than {self.max_html_bytes:,}: "
@@ -339,8 +314,9 @@ def _shrink_png(data: bytes) -> bytes:
     return buffer.getvalue()
 
 
-def _wrap(text: str, width: int = 76) -> str:
-    return "\n".join(text[i : i + width] for i in range(0, len(text), width))
+def _base64_lines(data: bytes) -> str:
+    """Base64 in lines of 76 characters (MIME style), without the final newline."""
+    return base64.encodebytes(data).decode("ascii").rstrip("\n")
 
 
 def _in_kernel() -> bool:
@@ -353,29 +329,16 @@ def _in_kernel() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-# Runs once per explorer on the static page; finds its own <div> through currentScript.
-_SCRIPT = r"""(function () {
-  var me = document.currentScript, root = me && me.parentElement;
-  if (!root) { return; }
-  var data = JSON.parse(root.querySelector("script.dlbook-explorer-data").textContent);
-  var frames = root.querySelector("script.dlbook-explorer-frames").textContent.split("*");
-  for (var f = 0; f < frames.length; f++) { frames[f] = frames[f].replace(/\s+/g, ""); }
-  var img = root.querySelector("img.dlbook-explorer-frame");
-  var inputs = root.querySelectorAll("[data-control]");
-  function update() {
-    var flat = 0, alt = [];
-    for (var i = 0; i < inputs.length; i++) {
-      var k = parseInt(inputs[i].value, 10), label = data.labels[i][k];
-      flat = flat * data.sizes[i] + k;
-      alt.push(data.names[i] + "=" + label);
-      var out = root.querySelector('output[data-for="' + i + '"]');
-      if (out) { out.textContent = label; inputs[i].setAttribute("aria-valuetext", label); }
-    }
-    img.src = "data:image/png;base64," + frames[data.index[flat]];
-    img.alt = "figure for " + alt.join(", ");
-  }
-  for (var i = 0; i < inputs.length; i++) {
-    inputs[i].addEventListener("input", update);
-    inputs[i].addEventListener("change", update);
-  }
-})();"""
+# The static view's markup and script: helpers/explorer/*.html are string.Template
+# files ($name placeholders); explorer.js runs once per explorer on the static page and
+# finds its own <div> through document.currentScript.
+_ASSETS = resources.files("helpers") / "explorer"
+
+
+@functools.cache
+def _asset(name: str) -> str:
+    return (_ASSETS / name).read_text(encoding="utf-8").removesuffix("\n")
+
+
+def _fill(template: str, /, **values: Any) -> str:
+    return string.Template(_asset(template)).substitute(values)

@@ -1,44 +1,41 @@
-"""Shared fixtures: the repository root, the built site, and a headless Chromium page."""
+"""Shared fixtures: the built site, a local HTTP server, and a headless Chromium page."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
 import shutil
-import subprocess
-import sys
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import matplotlib
 import pytest
 
+from book_layout import SITE
+from build_site import build
+
 matplotlib.use("Agg")  # unit tests draw figures without a display
 
-ROOT = Path(__file__).resolve().parent.parent
-SITE = ROOT / "_build" / "html"
 CHROMIUM_FLAGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 
 
-@pytest.fixture(scope="session")
-def root() -> Path:
-    return ROOT
+def pytest_collection_modifyitems(items):
+    """nbval's notebook cells (``./book test`` collects them beside tests/) are slow tests too."""
+    for item in items:
+        if type(item).__module__.startswith("nbval"):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
 def built_site() -> Path:
     """Build the site once per test session, exactly as `./book site` does."""
-    jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    shutil.rmtree(ROOT / "_build" / "html", ignore_errors=True)
-    shutil.rmtree(ROOT / "_build" / ".doctrees", ignore_errors=True)
-    result = subprocess.run(
-        [str(jupyter_book), "build", str(ROOT), "--warningiserror", "--keep-going"],
-        capture_output=True, text=True, cwd=ROOT,
-    )
+    result = build(capture=True)
     assert result.returncode == 0, f"site build failed:\n{result.stdout[-6000:]}\n{result.stderr[-6000:]}"
     assert (SITE / "index.html").is_file()
     return SITE
@@ -49,15 +46,34 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def site_url(built_site: Path):
-    """Serve the built site on a free localhost port for the browser tests."""
-    handler = functools.partial(_QuietHandler, directory=str(built_site))
+@contextlib.contextmanager
+def _http_server(directory: Path) -> Iterator[str]:
+    """Serve ``directory`` on a free localhost port; yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    # a short poll interval: shutdown() waits up to one interval (the default 0.5 s per test)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site: Path) -> Iterator[str]:
+    """The built site served on localhost, for the browser tests."""
+    with _http_server(built_site) as url:
+        yield url
+
+
+@pytest.fixture()
+def serve(tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """Serve ``tmp_path / "www"`` (created empty) on localhost; returns a function name -> URL."""
+    www = tmp_path / "www"
+    www.mkdir()
+    with _http_server(www) as url:
+        yield lambda name: f"{url}/{name}"
 
 
 @pytest.fixture(scope="session")
@@ -84,4 +100,3 @@ def page(browser):
     page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
     yield page
     context.close()
-

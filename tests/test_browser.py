@@ -8,6 +8,8 @@ from book_layout import GITHUB_REPO as REPO
 from book_layout import NOTEBOOK_PAGES
 from book_layout import TOC_PAGES as PAGES
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def screenshots(tmp_path_factory):

@@ -1,20 +1,40 @@
 """The static explorers work in a real browser: moving a control swaps the figure.
 
-Chromium (headless, driven by Playwright) opens the built activation-functions page and
-moves its sliders and menus, just as a reader of the static site would; no kernel and no
-server-side code is involved. A second test checks the same mechanism on a page made
-directly from ``helpers.widgets.explore``, without building the site.
+Chromium (headless, driven by Playwright) opens the built pages and moves their sliders
+and menus, just as a reader of the static site would; no kernel and no server-side code is
+involved. Every explorer of every chapter is checked by the first test (the pages are found
+from the notebooks' stored outputs); a chapter's own checks follow it, and a last test
+checks the mechanism on a page made directly from ``helpers.widgets.explore``, without
+building the site.
 """
 
 from __future__ import annotations
+
+import json
+import re
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+from book_layout import NOTEBOOKS, read_notebook
 from helpers.widgets import explore
 
-PAGE = "notebooks/02-activation-functions.html"
+pytestmark = pytest.mark.slow
+
+
+def _explorer_pages() -> dict[str, int]:
+    """Every chapter page whose stored outputs hold explorers, with how many it holds."""
+    pages = {}
+    for path in NOTEBOOKS:
+        outputs = [output for cell in read_notebook(path).cells for output in cell.get("outputs", [])]
+        count = sum("dlbook-explorer-data" in output.get("data", {}).get("text/html", "") for output in outputs)
+        if count:
+            pages[f"notebooks/{path.stem}"] = count
+    return pages
+
+
+EXPLORER_PAGES = _explorer_pages()
 
 
 def frame_of(explorer):
@@ -38,14 +58,64 @@ def drag_to(slider, position: int) -> None:
     )
 
 
-def test_activation_page_explorers_respond_to_their_controls(site_url, page):
-    page.goto(f"{site_url}/{PAGE}")
+def set_control(control, position: int) -> None:
+    """Choose value number ``position`` of a slider or a menu."""
+    if control.evaluate("el => el.tagName") == "SELECT":
+        control.select_option(value=str(position))
+    else:
+        drag_to(control, position)
+
+
+def open_page(page, site_url: str, page_path: str) -> None:
+    page.goto(f"{site_url}/{page_path}.html")
     page.wait_for_load_state("load")
+    # The site must show the static view, not an (empty) ipywidgets view.
+    assert page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count() == 0
+
+
+def test_explorers_are_found_in_the_chapters():
+    assert {"notebooks/02-activation-functions", "notebooks/04-optimizers"} <= set(EXPLORER_PAGES)
+
+
+@pytest.mark.parametrize("page_path", list(EXPLORER_PAGES))
+def test_every_explorer_shows_the_frame_of_the_chosen_values(site_url, page, page_path):
+    open_page(page, site_url, page_path)
+    explorers = page.locator("div.dlbook-explorer")
+    assert explorers.count() == EXPLORER_PAGES[page_path], "every explorer in the notebook is on the page"
+    for number in range(explorers.count()):
+        explorer = explorers.nth(number)
+        data = json.loads(explorer.locator("script.dlbook-explorer-data").text_content())
+        frames = explorer.locator("script.dlbook-explorer-frames").text_content().split("*")
+        frames = [re.sub(r"\s+", "", frame) for frame in frames]
+        controls = explorer.locator("[data-control]")
+        positions = [0] * len(data["sizes"])
+        shown = set()
+        for i, size in enumerate(data["sizes"]):
+            for position in [*range(1, size), 0]:  # every value, then back to the first
+                set_control(controls.nth(i), position)
+                positions[i] = position
+                flat = 0
+                for chosen, count in zip(positions, data["sizes"]):  # the last control varies fastest
+                    flat = flat * count + chosen
+                src = re.sub(r"\s+", "", frame_of(explorer))
+                assert src == "data:image/png;base64," + frames[data["index"][flat]], (page_path, number, positions)
+                shown.add(src)
+                labels = [data["labels"][j][k] for j, k in enumerate(positions)]
+                alt = "figure for " + ", ".join(f"{n}={label}" for n, label in zip(data["names"], labels))
+                assert explorer.locator("img").get_attribute("alt") == alt
+                value = explorer.locator(f'output[data-for="{i}"]')
+                if value.count():
+                    assert value.text_content() == labels[i]
+        assert len(shown) > 1, f"{page_path}: explorer {number + 1} never changes its picture"
+    assert page.console_errors == [], page.console_errors
+
+
+# --- chapter 2, Activation functions -------------------------------------------------
+def test_activation_page_explorers_respond_to_their_controls(site_url, page):
+    open_page(page, site_url, "notebooks/02-activation-functions")
 
     explorers = page.locator("div.dlbook-explorer")
     assert explorers.count() == 2, "the chapter has two explorers: activations and softmax"
-    # The site must show the static view, not an (empty) ipywidgets view.
-    assert page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count() == 0
 
     # 1. Activation explorer: a menu of functions and an alpha slider.
     activations = explorers.nth(0)
@@ -75,6 +145,7 @@ def test_activation_page_explorers_respond_to_their_controls(site_url, page):
     assert page.console_errors == [], page.console_errors
 
 
+# --- an explorer made here, without the site ----------------------------------------
 def _draw(freq, colour):
     fig, ax = plt.subplots(figsize=(2.5, 1.6), dpi=50)
     x = np.linspace(0, 1, 50)

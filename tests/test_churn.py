@@ -1,7 +1,11 @@
-"""Unit tests for helpers.churn: every validation error, cleaning, tiers, save and reload."""
+"""Unit tests for helpers.churn: every validation error, cleaning, tiers, warnings, drift, save and reload.
+
+The HTTP service and the fresh-process (no PyTorch) loads are in tests/test_churn_service.py.
+"""
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 
@@ -17,8 +21,13 @@ from helpers.churn import (
     ChurnInputError,
     ChurnPredictor,
     clean_telco,
+    cost_threshold,
+    drift_report,
     make_preprocessor,
+    psi,
+    range_warnings,
     risk_tier,
+    training_profile,
     validate_customer,
     validate_frame,
 )
@@ -123,9 +132,47 @@ def test_tenure_of_wrong_type(value):
     raises_for("tenure", with_(tenure=value), "tenure must be a whole number")
 
 
-@pytest.mark.parametrize("value", ["29.85", None, True])
-def test_monthly_charges_of_wrong_type(value):
-    raises_for("MonthlyCharges", with_(MonthlyCharges=value), "MonthlyCharges must be a number")
+@pytest.mark.parametrize("value", [None, True, [1], {"x": 1}])
+@pytest.mark.parametrize("name", ["MonthlyCharges", "TotalCharges"])
+def test_charges_of_wrong_type(name, value):
+    raises_for(name, with_(**{name: value}), f"{name} must be a number or a decimal string")
+
+
+@pytest.mark.parametrize("name", ["MonthlyCharges", "TotalCharges"])
+@pytest.mark.parametrize("value", [29.85, "29.85", " 29.85 ", "2.985e1", np.float64(29.85)])
+def test_both_charges_accept_numbers_and_decimal_text_alike(name, value):
+    """The JSON contract is symmetric: each charge may be a number or the CSV's text form."""
+    assert validate_customer(with_(**{name: value}))[name] == pytest.approx(29.85, abs=1e-12)
+
+
+@pytest.mark.parametrize("name", ["MonthlyCharges", "TotalCharges"])
+@pytest.mark.parametrize("value", ["abc", "nan", "inf", "1_000", "29,85", "0x1F", "1e", ""])
+def test_charges_reject_text_that_is_not_a_decimal(name, value):
+    if value == "" and name == "TotalCharges":
+        value = "  x"  # a blank TotalCharges has its own rule (month 0), tested above
+    raises_for(name, with_(**{name: value}), f"{name} must be a number or a decimal string")
+
+
+def test_blank_monthly_charges_is_an_error_even_in_month_zero():
+    raises_for("MonthlyCharges", with_(tenure=0, TotalCharges=" ", MonthlyCharges=" "),
+               "MonthlyCharges must be a number")
+
+
+@pytest.mark.parametrize("name, value", [("tenure", 1201), ("tenure", 10**9),
+                                         ("MonthlyCharges", 10_000.01), ("MonthlyCharges", 1e300),
+                                         ("TotalCharges", "1e300")])
+def test_absurd_values_are_rejected(name, value):
+    raises_for(name, with_(**{name: value}), f"{name} of .* is not plausible")
+
+
+def test_largest_plausible_values_are_accepted():
+    clean = validate_customer(with_(tenure=1200, MonthlyCharges=10_000, TotalCharges=1.2e7))
+    assert clean["tenure"] == 1200 and clean["TotalCharges"] == 1.2e7
+
+
+@pytest.mark.parametrize("value", [5, 3.5, ["a"], True])
+def test_customer_id_must_be_text(value):
+    raises_for("customerID", with_(customerID=value), "customerID must be text")
 
 
 @pytest.mark.parametrize("value", [float("nan"), math.inf])
@@ -138,7 +185,8 @@ def test_negative_monthly_charges():
 
 
 @pytest.mark.parametrize("value, match", [("abc", "must be a number"), ("-3", "cannot be negative"),
-                                          ([1], "must be a number"), ("nan", "finite")])
+                                          ([1], "must be a number"), (math.nan, "finite"),
+                                          (-math.inf, "finite")])
 def test_bad_total_charges(value, match):
     raises_for("TotalCharges", with_(TotalCharges=value), match)
 
@@ -218,15 +266,18 @@ def test_prior_correction_divides_the_odds():
 
 def test_predict_one_and_batch_agree():
     predictor = fitted_predictor()
+    assert predictor._encoder is not None  # the one-row fast path is on for the book's layout
     frame = telco_like(15, seed=2).drop(columns="Churn")
     batch = predictor.predict_churn_batch(frame)
-    assert list(batch.columns) == ["customerID", "churn_probability", "risk_tier", "retention_offer"]
+    assert list(batch.columns) == ["customerID", "churn_probability", "risk_tier", "retention_offer",
+                                   "warnings"]
     for record, (_, row) in zip(frame.to_dict("records"), batch.iterrows()):
         one = predictor.predict_churn(record)
         assert one["customerID"] == row["customerID"]
         assert one["churn_probability"] == pytest.approx(row["churn_probability"], abs=1e-12)
         assert one["risk_tier"] == row["risk_tier"] == risk_tier(one["churn_probability"])
-        assert one["retention_offer"] == (one["churn_probability"] >= 0.3)
+        assert one["retention_offer"] == (one["churn_probability"] > 0.3) == row["retention_offer"]
+        assert one["warnings"] == row["warnings"] == []  # no profile, no warnings
     with pytest.raises(ChurnInputError, match="unknown category") as info:
         predictor.predict_churn(with_(Contract="Weekly"))
     assert info.value.field == "Contract"
@@ -254,7 +305,7 @@ def test_load_rejects_other_directories_and_versions(tmp_path):
         warnings.simplefilter("always")
         ChurnPredictor.load(tmp_path)
     assert any("saved with scikit-learn 0.0-" in str(w.message) for w in caught)
-    (tmp_path / "settings.json").write_text(settings.replace('"format_version": 1', '"format_version": 99'))
+    (tmp_path / "settings.json").write_text(settings.replace('"format_version": 2', '"format_version": 99'))
     with pytest.raises(ValueError, match="format 99"):
         ChurnPredictor.load(tmp_path)
 
@@ -269,6 +320,7 @@ def test_bad_predictor_settings():
         ChurnPredictor(predictor.preprocessor, predictor.model, threshold=1.5)
 
 
+@pytest.mark.slow  # imports PyTorch and TensorFlow
 def test_keras_model_round_trip(tmp_path):
     from helpers.frameworks import keras
 
@@ -299,3 +351,150 @@ def test_undo_class_weights():
     np.testing.assert_allclose(churn.undo_class_weights(p, 1.0), p)
     # odds 1 -> 1/3 (probability 0.25); odds 3 -> 1 (probability 0.5)
     np.testing.assert_allclose(churn.undo_class_weights(p, 3.0), [0.0, 0.25, 0.5, 1.0])
+
+
+def test_one_row_encoder_matches_the_column_transformer_exactly():
+    predictor = fitted_predictor()
+    frame = validate_frame(telco_like(40, seed=5).drop(columns="Churn"))
+    expected = predictor.preprocessor.transform(frame).astype(np.float32)
+    got = np.concatenate([predictor._encoder.encode(row) for row in frame.to_dict("records")])
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_one_row_encoder_refuses_another_layout():
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import MinMaxScaler, OneHotEncoder
+
+    X, y = clean_telco(telco_like(120))
+    other = ColumnTransformer([("numeric", MinMaxScaler(), list(churn.NUMERIC)),
+                               ("categories", OneHotEncoder(sparse_output=False), list(CATEGORIES))])
+    other.fit(X)
+    predictor = ChurnPredictor(other, LogisticRegression(max_iter=500).fit(other.transform(X), y))
+    assert predictor._encoder is None  # falls back to scikit-learn
+    record = validate_customer(CUSTOMER)
+    assert predictor.predict_churn(CUSTOMER)["churn_probability"] == pytest.approx(
+        predictor.predict_proba(pd.DataFrame([record]))[0], abs=1e-12)
+
+
+def test_cost_threshold():
+    assert cost_threshold(100, 600, 0.5) == pytest.approx(1 / 3)
+    assert cost_threshold(50, 600, 0.8) == pytest.approx(50 / 480)
+    assert cost_threshold(500, 600, 0.5) == 1.0  # an offer dearer than what it saves: never
+    for bad in [(-1, 600, 0.5), (100, 0, 0.5), (100, 600, 0.0), (100, 600, 1.5)]:
+        with pytest.raises(ValueError, match="need offer"):
+            cost_threshold(*bad)
+
+
+def test_training_profile_records_ranges_shares_and_bins():
+    X, _ = clean_telco(telco_like(200))
+    scores = np.linspace(0, 1, len(X))
+    profile = training_profile(X, scores)
+    json.dumps(profile)  # plain JSON, ready for settings.json
+    assert profile["rows"] == 200
+    assert profile["numeric"]["tenure"]["max"] == X["tenure"].max()
+    for part in list(profile["numeric"].values()) + [profile["scores"]]:
+        assert len(part["fractions"]) == len(part["edges"]) + 1
+        assert sum(part["fractions"]) == pytest.approx(1.0)
+    assert set(profile["categories"]["Contract"]) == set(CATEGORIES["Contract"])
+    assert sum(profile["categories"]["Contract"].values()) == pytest.approx(1.0)
+    assert profile["charges_ratio"]["min"] <= 1.0 <= profile["charges_ratio"]["max"]
+    with pytest.raises(ValueError, match="one score per training row"):
+        training_profile(X, scores[:-1])
+    with pytest.raises(ChurnInputError, match="lacks the fields"):
+        training_profile(X.drop(columns="tenure"))
+
+
+def test_range_warnings():
+    X, _ = clean_telco(telco_like(200))
+    profile = training_profile(X)
+    inside = validate_customer(with_(tenure=10, MonthlyCharges=50.0, TotalCharges=500.0))
+    assert range_warnings(inside, profile) == [] and range_warnings(inside, None) == []
+    old = validate_customer(with_(tenure=500, MonthlyCharges=50.0, TotalCharges=25_000.0))
+    found = range_warnings(old, profile)
+    assert len(found) == 2 and found[0].startswith("tenure 500 is outside the training range [0, 71]")
+    assert found[1].startswith("TotalCharges 25000 is outside the training range")
+    pricey = range_warnings(validate_customer(with_(tenure=2, MonthlyCharges=900.0,
+                                                    TotalCharges=1800.0)), profile)
+    assert pricey == ["MonthlyCharges 900 is outside the training range "
+                      f"[{X['MonthlyCharges'].min():g}, {X['MonthlyCharges'].max():g}]; "
+                      "the model is extrapolating"]  # TotalCharges = 2 x 900 is consistent
+    odd = range_warnings(validate_customer(with_(tenure=40, MonthlyCharges=50.0,
+                                                 TotalCharges=60.0)), profile)
+    assert odd == ["TotalCharges 60 is inconsistent with tenure x MonthlyCharges = 2000 "
+                   "(ratio 0.03; training ratios lie in [1.00, 1.00])"]
+    new = range_warnings(validate_customer(with_(tenure=0, TotalCharges=70.0)), profile)
+    assert new == ["TotalCharges 70 for a customer in month 0 (training customers in month 0 had "
+                   "no bill yet)"]
+
+
+def test_psi():
+    assert psi([0.5, 0.5], [0.5, 0.5]) == 0.0
+    # the textbook formula: sum (a - e) ln(a / e)
+    assert psi([0.2, 0.8], [0.4, 0.6]) == pytest.approx(0.2 * math.log(2) - 0.2 * math.log(0.6 / 0.8))
+    assert math.isfinite(psi([0.5, 0.5], [1.0, 0.0]))  # an empty bin is floored, not infinite
+    with pytest.raises(ValueError, match="same bins"):
+        psi([0.5, 0.5], [1.0])
+
+
+def test_drift_report_is_quiet_on_the_same_population_and_fires_on_a_price_rise():
+    X, _ = clean_telco(telco_like(2000, seed=1))
+    train, later = X.iloc[:1000], X.iloc[1000:].reset_index(drop=True)
+    profile = training_profile(train, np.linspace(0, 1, len(train)))
+    same = drift_report(profile, later, np.linspace(0, 1, len(later)))
+    assert (same["status"] == "stable").all(), same
+    assert set(same.index) == set(FEATURES) | {"churn score"}
+    risen = later.assign(MonthlyCharges=later["MonthlyCharges"] * 1.3,
+                         TotalCharges=later["TotalCharges"] * 1.3)
+    shifted = drift_report(profile, risen, np.linspace(0, 1, len(later)) ** 0.5)
+    assert shifted.loc["MonthlyCharges", "status"] == "alarm"
+    assert shifted.loc["churn score", "status"] == "alarm"
+    assert shifted.loc["Contract", "status"] == "stable"
+    assert shifted.index[0] in ("MonthlyCharges", "churn score")  # sorted by PSI
+    with pytest.raises(ValueError, match="a batch"):
+        drift_report(profile, later.iloc[:1])
+
+
+def test_predict_many_reports_errors_per_row():
+    X, _ = clean_telco(telco_like(120))
+    predictor = fitted_predictor()
+    predictor.profile = training_profile(X)
+    rows = [CUSTOMER, with_(tenure=-1), "not a customer", with_(Contract="Weekly"),
+            with_(customerID="old", tenure=300, TotalCharges=300 * 29.85)]
+    entries = predictor.predict_many(rows)
+    assert [e["index"] for e in entries] == list(range(5))
+    assert [e["error"] is None for e in entries] == [True, False, False, False, True]
+    assert entries[1]["error"] == {"field": "tenure", "message": "tenure cannot be negative, got -1"}
+    assert entries[2]["error"]["field"] is None and "must be a dict" in entries[2]["error"]["message"]
+    assert entries[3]["error"]["field"] == "Contract"
+    one = predictor.predict_churn(CUSTOMER)
+    assert entries[0]["prediction"]["churn_probability"] == pytest.approx(one["churn_probability"])
+    assert {**entries[0]["prediction"], "churn_probability": 0} == {**one, "churn_probability": 0}
+    assert entries[4]["prediction"]["customerID"] == "old"
+    assert "tenure 300 is outside" in entries[4]["prediction"]["warnings"][0]
+    assert predictor.predict_many([]) == []
+
+
+def test_settings_are_a_model_card(tmp_path):
+    predictor = fitted_predictor()
+    X, _ = clean_telco(telco_like(120))
+    predictor.profile = training_profile(X)
+    predictor.model_card = {"costs": {"offer": 100}, "validation": {"ROC-AUC": 0.8}}
+    predictor.save(tmp_path)
+    settings = json.loads((tmp_path / "settings.json").read_text())
+    assert settings["model_card"] == predictor.model_card
+    assert settings["training_profile"] == predictor.profile
+    assert {"python", "numpy", "pandas", "scikit-learn", "joblib"} <= set(settings["versions"])
+    reloaded = ChurnPredictor.load(tmp_path)
+    assert reloaded.model_card == predictor.model_card and reloaded.profile == predictor.profile
+    with pytest.raises(TypeError, match="plain JSON"):
+        ChurnPredictor(predictor.preprocessor, predictor.model, model_card={"when": object()})
+
+
+def test_every_recorded_version_is_checked_on_load(tmp_path):
+    predictor = fitted_predictor()
+    predictor.save(tmp_path)
+    settings = json.loads((tmp_path / "settings.json").read_text())
+    settings["versions"]["numpy"] = "0.1"
+    (tmp_path / "settings.json").write_text(json.dumps(settings))
+    with pytest.warns(UserWarning, match=r"saved with numpy 0\.1, loading with .*install numpy==0\.1"):
+        ChurnPredictor.load(tmp_path)

@@ -34,26 +34,6 @@ def test_data_dir_unwritable_gives_clear_error(tmp_path, monkeypatch):
         data.data_dir()
 
 
-@pytest.fixture()
-def serve(tmp_path):
-    """Serve ``tmp_path / "www"`` over HTTP on localhost; returns a function name -> URL."""
-    import functools
-    import http.server
-    import threading
-
-    www = tmp_path / "www"
-    www.mkdir()
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(www)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield lambda name: f"http://127.0.0.1:{server.server_address[1]}/{name}"
-    server.shutdown()
-
-
 def _publish(tmp_path: Path, name: str, content: bytes) -> Path:
     path = tmp_path / "www" / name
     path.write_bytes(content)

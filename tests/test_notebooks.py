@@ -12,29 +12,25 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
-from book_layout import REPOSITORY_URL, ROOT
+import nbfmt
+from book_layout import NOTEBOOK_PAGES, NOTEBOOKS, REPOSITORY_URL, ROOT, read_notebook
 
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 MACHINE_PATH = re.compile(r"(/root/|/home/[\w.-]+/|/tmp/|/work/|/Users/|site-packages|[A-Z]:\\\\)")
 MAX_OUTPUT_BYTES = 1_000_000
 MAX_NOTEBOOK_BYTES = 3_000_000
 
 
-def _source(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else source
+def _code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    return [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
 
 
-def _code_cells(nb: dict) -> list[dict]:
-    return [c for c in nb["cells"] if c["cell_type"] == "code" and _source(c).strip()]
-
-
-@pytest.fixture(params=NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def notebook(request) -> tuple[Path, dict]:
+@pytest.fixture(scope="module", params=NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def notebook(request) -> tuple[Path, nbformat.NotebookNode]:
     path = request.param
-    return path, json.loads(path.read_text(encoding="utf-8"))
+    return path, read_notebook(path)
 
 
 def test_there_are_notebooks():
@@ -42,9 +38,8 @@ def test_there_are_notebooks():
 
 
 def test_every_notebook_is_in_the_table_of_contents():
-    toc = (ROOT / "_toc.yml").read_text()
     for path in NOTEBOOKS:
-        assert f"notebooks/{path.stem}" in toc, f"{path.name} is not listed in _toc.yml"
+        assert f"notebooks/{path.stem}" in NOTEBOOK_PAGES, f"{path.name} is not listed in _toc.yml"
 
 
 def test_names_are_numbered_in_reading_order():
@@ -60,7 +55,7 @@ def test_executed_top_to_bottom_in_a_fresh_kernel(notebook):
 
 def test_no_error_outputs(notebook):
     path, nb = notebook
-    errors = [i for i, c in enumerate(nb["cells"]) for o in c.get("outputs", []) if o["output_type"] == "error"]
+    errors = [i for i, c in enumerate(nb.cells) for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors, f"{path.name}: error outputs in cells {errors}"
 
 
@@ -71,7 +66,7 @@ def test_no_stderr_noise_or_machine_paths(notebook):
         assert not MACHINE_PATH.search(text), f"{path.name} cell {index}: a machine path in the output"
         for output in cell.get("outputs", []):
             if output["output_type"] == "stream" and output["name"] == "stderr":
-                stderr = "".join(output["text"])
+                stderr = output["text"]
                 assert "Traceback" not in stderr and "absl::" not in stderr, f"{path.name} cell {index}: {stderr[:300]}"
 
 
@@ -85,15 +80,14 @@ def test_outputs_stay_small(notebook):
 
 def test_canonical_format(notebook):
     path, _ = notebook
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "nbfmt.py"), "--test", str(path)],
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    text = path.read_text(encoding="utf-8")
+    assert nbfmt.format_text(text) == text, f"{path.name}: run `python tools/nbfmt.py {path.relative_to(ROOT)}`"
 
 
 def test_structure_objectives_runtime_recap_exercises(notebook):
     path, nb = notebook
-    markdown = "\n".join(_source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
-    assert re.match(r"# \d+\. ", _source(nb["cells"][0])), f"{path.name}: first cell must be the '# N. Title'"
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert re.match(r"# \d+\. ", nb.cells[0].source), f"{path.name}: first cell must be the '# N. Title'"
     assert "Learning objectives" in markdown, f"{path.name}: no learning objectives"
     assert "**Runtime.**" in markdown, f"{path.name}: no runtime note"
     assert "## Recap" in markdown and "## Exercises" in markdown, f"{path.name}: no recap/exercises"
@@ -109,10 +103,10 @@ def test_tags_compare_what_is_deterministic(notebook):
     assert compared, f"{path.name}: no cell output is compared by nbval"
     assert not any("nbval-skip" in t for t in tags), f"{path.name}: skipped cells hide failures"
     # every ignored training cell checks itself or is followed (soon) by a hidden assertion cell
-    hidden_asserts = [i for i, (c, t) in enumerate(zip(code, tags)) if "remove-cell" in t and "assert" in _source(c)]
+    hidden_asserts = [i for i, (c, t) in enumerate(zip(code, tags)) if "remove-cell" in t and "assert" in c.source]
     assert hidden_asserts, f"{path.name}: no hidden (remove-cell) assertion cell"
     for i, (cell, t) in enumerate(zip(code, tags)):
-        source = _source(cell)
+        source = cell.source
         if "nbval-ignore-output" in t and re.search(r"\.fit\(|\.backward\(\)|\.step\(\)", source):
             assert "assert" in source or any(i < j <= i + 3 for j in hidden_asserts), (
                 f"{path.name}: training cell {i} has ignored output but no hidden assertion right after it"
@@ -122,18 +116,17 @@ def test_tags_compare_what_is_deterministic(notebook):
 def test_no_magic_comments_for_test_plumbing(notebook):
     path, nb = notebook
     for cell in _code_cells(nb):
-        assert not re.search(r"#\s*(NBVAL_|nbval)", _source(cell)), f"{path.name}: use cell tags, not magic comments"
+        assert not re.search(r"#\s*(NBVAL_|nbval)", cell.source), f"{path.name}: use cell tags, not magic comments"
 
 
 def test_setup_cell_is_the_template(notebook):
     """The first code cell is tools/setup_cell.py's template: it installs the helpers where missing."""
     path, nb = notebook
-    sys.path.insert(0, str(ROOT / "tools"))
-    import setup_cell
+    import setup_cell  # tools/ is on pytest's pythonpath
 
     first_code = _code_cells(nb)[0]
     assert f"git+{REPOSITORY_URL}@v" in setup_cell.render()
-    assert _source(first_code) == setup_cell.render(), f"{path.name}: run `python tools/setup_cell.py {path.name}`"
+    assert first_code.source == setup_cell.render(), f"{path.name}: run `python tools/setup_cell.py {path.name}`"
     assert "hide-cell" in first_code.get("metadata", {}).get("tags", []), f"{path.name}: hide the setup cell"
 
 

@@ -2,25 +2,70 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import pytest
+
+from book_layout import ROOT
+
+PACKAGE_FILES = sorted(
+    f"helpers/{p.relative_to(ROOT / 'helpers').as_posix()}"
+    for p in (ROOT / "helpers").rglob("*")
+    if p.is_file() and "__pycache__" not in p.parts
+)
 
 
-def test_helpers_build_as_a_wheel_with_every_module(tmp_path):
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    """The wheel pip builds, from a copy of the sources (a build writes build/ and *.egg-info/ beside them)."""
+    source = tmp_path_factory.mktemp("source")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
+    shutil.copytree(ROOT / "helpers", source / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
+    out = tmp_path_factory.mktemp("wheel")
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(out), str(source)],
         capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    wheel = next(tmp_path.glob("dlbook_helpers-*.whl"))
+    return next(out.glob("dlbook_helpers-*.whl"))
+
+
+def test_helpers_build_as_a_wheel_with_every_module_and_data_file(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    modules = {f"helpers/{p.name}" for p in (ROOT / "helpers").glob("*.py")}
-    assert modules <= names, f"missing from the wheel: {sorted(modules - names)}"
-    assert not any(n.startswith(("tests/", "notebooks/")) for n in names)
+    assert {"helpers/explorer/explorer.html", "helpers/explorer/explorer.js"} <= set(PACKAGE_FILES)
+    missing = sorted(set(PACKAGE_FILES) - names)
+    assert not missing, f"missing from the wheel: {missing}"
+    assert not any(n.startswith(("tests/", "notebooks/", "tools/")) for n in names)
+
+
+def test_an_installed_wheel_renders_an_explorer(wheel, tmp_path):
+    target = tmp_path / "site-packages"
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--target", str(target), str(wheel)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    script = (
+        "import helpers, matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt\n"
+        "from helpers.widgets import explore\n"
+        "def draw(k):\n"
+        "    fig, ax = plt.subplots(figsize=(1, 1), dpi=30); ax.plot([0, k]); return fig\n"
+        "print(helpers.__file__)\n"
+        "print(explore(draw, k=[1, 2]).to_html())\n"
+    )
+    # the installed copy must come first, ahead of the editable install of this checkout
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    location, html = run.stdout.split("\n", 1)
+    assert Path(location).is_relative_to(target), f"imported {location}, not the installed wheel"
+    assert '<div class="dlbook-explorer">' in html and 'type="range"' in html and "document.currentScript" in html
 
 
 def test_binder_and_colab_files_agree_with_requirements():

@@ -6,7 +6,11 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import unquote, urldefrag, urlparse
 
+import pytest
+
 from book_layout import GITHUB_REPO, TOC_PAGES
+
+pytestmark = pytest.mark.slow
 
 
 class _Links(HTMLParser):
@@ -54,8 +58,8 @@ def test_notebook_pages_have_launch_buttons_and_download(built_site):
             continue
         html = (built_site / f"{page}.html").read_text(encoding="utf-8")
         assert f"colab.research.google.com/github/{repo}/blob/main/{page}.ipynb" in html, f"{page}: no Colab link"
-        assert re.search(rf"mybinder\.org/v2/gh/{re.escape(repo)}/main\?urlpath=lab/tree/{re.escape(page)}\.ipynb", html), \
-            f"{page}: no Binder link"
+        binder = rf"mybinder\.org/v2/gh/{re.escape(repo)}/main\?urlpath=lab/tree/{re.escape(page)}\.ipynb"
+        assert re.search(binder, html), f"{page}: no Binder link"
         assert f"_sources/{page}.ipynb" in html, f"{page}: no .ipynb download link"
         assert "MathJax" in html or "mathjax" in html, f"{page}: math rendering not configured"
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Store notebooks in one canonical format so that diffs stay readable.
 
-Keeps only the metadata that matters (cell tags, myst-nb display options such as a
-figure's alt text; the notebook's kernelspec and language, and its ``dlbook`` block), gives every cell a stable id, drops execution timestamps, and writes
-sorted keys with one-space indentation.
+Each level of a notebook keeps only what its allow-list names (below): the notebook its
+``dlbook`` block, with a fixed kernelspec and language; a cell its tags and myst-nb
+display options; an output the fields of the nbformat schema. Everything else (execution
+timestamps, editor and widget state) is dropped. Every cell gets a stable id, text is
+stored as lists of lines, and the JSON is written with sorted keys and one-space indents.
 
     python tools/nbfmt.py notebooks/*.ipynb          # rewrite in place
     python tools/nbfmt.py --test notebooks/*.ipynb   # exit 1 if any would change
@@ -17,69 +19,105 @@ import json
 import sys
 from pathlib import Path
 
+# --- the allow-lists, one per level -------------------------------------------------
+NOTEBOOK_METADATA = ("dlbook",)  # the book's own block, e.g. the prose-number allow-list
+CELL_METADATA = ("tags", "mystnb")  # nbval and site tags; myst-nb options such as a figure's alt text
+OUTPUT_FIELDS = ("output_type", "name", "text", "data", "metadata", "execution_count", "ename", "evalue", "traceback")
+
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
-
-
-def _source(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else source
+LANGUAGE_INFO = {"name": "python"}
 
 
 def canonicalize(nb: dict) -> dict:
     """Return ``nb`` in the book's canonical form (does not execute anything)."""
-    cells = []
-    seen: set[str] = set()
-    for index, cell in enumerate(nb.get("cells", [])):
-        kind = cell["cell_type"]
-        text = _source(cell)
-        cell_id = cell.get("id")
-        if not cell_id or cell_id in seen:
-            digest = hashlib.sha1(f"{index}:{text}".encode()).hexdigest()[:8]
-            cell_id = f"c{digest}"
-        seen.add(cell_id)
-        out = {"cell_type": kind, "id": cell_id, "metadata": {}, "source": text.splitlines(keepends=True)}
-        tags = cell.get("metadata", {}).get("tags")
-        if tags:
-            out["metadata"]["tags"] = sorted(set(tags))
-        if cell.get("metadata", {}).get("mystnb"):  # e.g. {"image": {"alt": "..."}} for the site
-            out["metadata"]["mystnb"] = cell["metadata"]["mystnb"]
-        if kind == "code":
-            out["execution_count"] = cell.get("execution_count")
-            outputs = []
-            for output in cell.get("outputs", []):
-                output = dict(output)
-                if output.get("output_type") in ("display_data", "execute_result"):
-                    output.setdefault("metadata", {})
-                if output.get("output_type") == "stream" and isinstance(output.get("text"), str):
-                    output["text"] = output["text"].splitlines(keepends=True)
-                if "data" in output:
-                    output["data"] = {
-                        key: (value.splitlines(keepends=True) if isinstance(value, str) and not key.startswith("image/") else value)
-                        for key, value in output["data"].items()
-                    }
-                outputs.append(output)
-            out["outputs"] = outputs
-        elif "attachments" in cell:
-            out["attachments"] = cell["attachments"]
-        cells.append(out)
     return {
-        "cells": cells,
+        "cells": _cells(nb.get("cells", [])),
         "metadata": _notebook_metadata(nb.get("metadata", {})),
         "nbformat": 4,
         "nbformat_minor": 5,
     }
 
 
+def dumps(nb: dict) -> str:
+    return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def format_text(text: str) -> str:
+    """The canonical file contents for a notebook file's contents ``text``."""
+    return dumps(canonicalize(json.loads(text)))
+
+
+# --- the steps ----------------------------------------------------------------------
 def _notebook_metadata(metadata: dict) -> dict:
-    """Kernel and language, plus the book's own ``dlbook`` block (e.g. the prose-number allow-list)."""
-    out = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
-    if metadata.get("dlbook"):
-        out["dlbook"] = metadata["dlbook"]
+    out = {"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO}
+    out.update(_allowed(metadata, NOTEBOOK_METADATA))
     return out
 
 
-def dumps(nb: dict) -> str:
-    return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+def _cells(cells: list[dict]) -> list[dict]:
+    return [_cell(cell, cell_id) for cell, cell_id in zip(cells, _stable_ids(cells))]
+
+
+def _stable_ids(cells: list[dict]) -> list[str]:
+    """Each cell's id: its own if it has a unique one, else one derived from its position and source."""
+    ids: list[str] = []
+    for index, cell in enumerate(cells):
+        cell_id = cell.get("id")
+        if not cell_id or cell_id in ids:
+            digest = hashlib.sha1(f"{index}:{_text(cell.get('source', ''))}".encode()).hexdigest()[:8]
+            cell_id = f"c{digest}"
+        ids.append(cell_id)
+    return ids
+
+
+def _cell(cell: dict, cell_id: str) -> dict:
+    out = {
+        "cell_type": cell["cell_type"],
+        "id": cell_id,
+        "metadata": _cell_metadata(cell.get("metadata", {})),
+        "source": _lines(_text(cell.get("source", ""))),
+    }
+    if cell["cell_type"] == "code":
+        out["execution_count"] = cell.get("execution_count")
+        out["outputs"] = [_output(output) for output in cell.get("outputs", [])]
+    elif "attachments" in cell:
+        out["attachments"] = cell["attachments"]
+    return out
+
+
+def _cell_metadata(metadata: dict) -> dict:
+    out = _allowed(metadata, CELL_METADATA)
+    if "tags" in out:
+        out["tags"] = sorted(set(out["tags"]))
+    return out
+
+
+def _output(output: dict) -> dict:
+    out = _allowed(output, OUTPUT_FIELDS, keep_empty=True)
+    if out.get("output_type") in ("display_data", "execute_result"):
+        out.setdefault("metadata", {})
+    if out.get("output_type") == "stream" and isinstance(out.get("text"), str):
+        out["text"] = _lines(out["text"])
+    if "data" in out:  # text of every kind as lines; images (base64) stay one string
+        out["data"] = {
+            mime: _lines(value) if isinstance(value, str) and not mime.startswith("image/") else value
+            for mime, value in out["data"].items()
+        }
+    return out
+
+
+# --- small pieces -------------------------------------------------------------------
+def _allowed(mapping: dict, keys: tuple[str, ...], keep_empty: bool = False) -> dict:
+    """The entries of ``mapping`` named in ``keys`` (empty ones dropped unless ``keep_empty``)."""
+    return {key: mapping[key] for key in keys if key in mapping and (keep_empty or mapping[key])}
+
+
+def _text(source: str | list[str]) -> str:
+    return "".join(source) if isinstance(source, list) else source
+
+
+def _lines(text: str) -> list[str]:
+    return text.splitlines(keepends=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     bad = 0
     for path in args.paths:
         text = path.read_text(encoding="utf-8")
-        want = dumps(canonicalize(json.loads(text)))
+        want = format_text(text)
         if text != want:
             if args.test:
                 print(f"{path}: not in canonical format (run: python tools/nbfmt.py {path})")

@@ -9,7 +9,6 @@ Stored outputs are only ever produced by this script, never edited by hand.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -17,8 +16,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from nbfmt import canonicalize, dumps  # noqa: E402
+from nbfmt import format_text  # beside this file, so on sys.path when it runs as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,7 +33,7 @@ def refresh(path: Path) -> float:
     start = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - start
-    path.write_text(dumps(canonicalize(json.loads(nbformat.writes(nb)))), encoding="utf-8")
+    path.write_text(format_text(nbformat.writes(nb)), encoding="utf-8")
     return elapsed
 
 

@@ -31,7 +31,7 @@ PACKAGES = {
     "the book imports": [
         "torch", "torchvision", "tensorflow", "keras", "numpy", "pandas", "scikit-learn", "scipy",
         "statsmodels", "matplotlib", "pillow", "pooch", "tqdm", "joblib", "ipywidgets", "ipython",
-        "PyYAML",
+        "PyYAML", "fastapi", "uvicorn", "pydantic", "httpx",
     ],
     "the Jupyter kernel": [
         "ipykernel", "jupyter_client", "jupyter_core", "traitlets", "tornado", "pyzmq", "nbformat",
@@ -45,7 +45,8 @@ PACKAGES = {
         "fonttools", "kiwisolver", "pyparsing", "python-dateutil", "pytz", "tzdata", "threadpoolctl",
         "patsy", "requests", "sympy", "mpmath", "networkx", "filelock", "fsspec", "Jinja2", "MarkupSafe",
         "typing_extensions", "setuptools", "six", "decorator", "Pygments", "prompt_toolkit", "pexpect",
-        "fastjsonschema", "jsonschema", "attrs",
+        "fastjsonschema", "jsonschema", "attrs", "pydantic_core", "starlette", "annotated-types",
+        "typing-inspection", "httpcore", "h11", "click",
     ],
     "what the Jupyter packages pull in (widgetsnbextension 3 needs the classic notebook)": [
         "notebook", "nbclassic", "notebook_shim", "jupyter_server", "jupyter-server-terminals", "nbconvert",
