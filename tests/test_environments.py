@@ -9,9 +9,9 @@ chooses a TensorFlow that exists on each platform.
 from __future__ import annotations
 
 import re
-import tomllib
 
 import pytest
+import tomllib
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
@@ -108,8 +108,9 @@ def test_colab_file_is_what_the_generator_writes():
      ("darwin", "arm64", "tensorflow"), ("darwin", "x86_64", "tensorflow")],
 )
 def test_requirements_choose_a_tensorflow_published_for_each_platform(platform, machine, tensorflow):
+    system = {"linux": "Linux", "win32": "Windows"}.get(platform, "Darwin")
     environment = default_environment() | {"sys_platform": platform, "platform_machine": machine,
-                                           "platform_system": {"linux": "Linux", "win32": "Windows"}.get(platform, "Darwin")}
+                                           "platform_system": system}
     chosen = []
     for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines():
         line = line.split("#", 1)[0].strip()

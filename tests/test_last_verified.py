@@ -78,4 +78,5 @@ def test_every_chapter_page_shows_its_last_verified_note(built_site):
         html = (built_site / f"{page}.html").read_text(encoding="utf-8")
         assert "dlbook-last-verified" in html and "Last verified" in html, f"{page}: no note"
         for env, entry in verified.get(f"{page}.ipynb", {}).items():
-            assert entry["date"] in html and last_verified.ENVIRONMENTS[env].split(" (")[0] in html.replace("&#8217;", "'"), (page, env)
+            label = last_verified.ENVIRONMENTS[env].split(" (")[0]
+            assert entry["date"] in html and label in html.replace("&#8217;", "'"), (page, env)

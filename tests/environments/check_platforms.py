@@ -67,7 +67,8 @@ def with_pip(python: str) -> tuple[bool, str]:
              str(report), "-r", str(ROOT / "requirements.txt")], capture_output=True, text=True)
         if result.returncode != 0:
             return False, " ".join(line for line in result.stderr.splitlines() if line.startswith("ERROR"))[:500]
-        installed = {_key(i["metadata"]["name"]): i["metadata"]["version"] for i in json.loads(report.read_text())["install"]}
+        items = json.loads(report.read_text())["install"]
+        installed = {_key(i["metadata"]["name"]): i["metadata"]["version"] for i in items}
         return True, _summary(installed)
 
 
