@@ -5,15 +5,31 @@ Each check runs in a fresh subprocess, because import order is per process.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 
 
+HIDE = """
+import sys
 
-def _run(code: str) -> subprocess.CompletedProcess:
+class _Hide:  # an import hook that makes one package look uninstalled
+    def __init__(self, package):
+        self.package = package
+
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == self.package:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+"""
+
+
+def _run(code: str, **environment: str) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key != "KERAS_BACKEND"}
+    env.update(environment)
     return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=600
+        [sys.executable, "-c", HIDE + textwrap.dedent(code)], capture_output=True, text=True, timeout=600, env=env
     )
 
 
@@ -77,3 +93,52 @@ def test_frameworks_are_the_real_modules():
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split() == ["torch", "tensorflow", "keras", "tensorflow"]
+
+
+def test_keras_uses_tensorflow_even_when_keras_json_names_another_backend(tmp_path):
+    (tmp_path / "keras.json").write_text('{"backend": "jax"}')
+    result = _run(
+        """
+        from helpers.frameworks import keras
+        print(keras.backend.backend())
+        """,
+        KERAS_HOME=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == ["tensorflow"]
+
+
+def test_pytorch_only_reader_gets_torch_and_a_clear_message_for_keras():
+    result = _run(
+        """
+        sys.meta_path.insert(0, _Hide("tensorflow"))
+        from helpers.frameworks import HAS_TENSORFLOW, HAS_TORCH, keras, tf, torch
+        assert HAS_TORCH and not HAS_TENSORFLOW and not keras and not tf
+        print(torch.ones(2).sum().item())
+        try:
+            keras.layers.Dense(1)
+        except ModuleNotFoundError as error:
+            print("MISSING:", error)
+        """
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.startswith("2.0")
+    assert "MISSING: keras is not installed" in result.stdout and "pip install tensorflow" in result.stdout
+
+
+def test_tensorflow_only_reader_gets_keras_and_a_clear_message_for_torch():
+    result = _run(
+        """
+        sys.meta_path.insert(0, _Hide("torch"))
+        from helpers.frameworks import HAS_TENSORFLOW, HAS_TORCH, keras, torch
+        assert HAS_TENSORFLOW and not HAS_TORCH
+        print(keras.ops.sum(keras.ops.ones(3)).numpy())
+        try:
+            torch.nn.Linear(2, 1)
+        except ModuleNotFoundError as error:
+            print("MISSING:", error)
+        """
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.startswith("3.0")
+    assert "MISSING: torch is not installed" in result.stdout and "pip install torch" in result.stdout

@@ -119,12 +119,14 @@ def test_no_magic_comments_for_test_plumbing(notebook):
         assert not re.search(r"#\s*(NBVAL_|nbval)", cell.source), f"{path.name}: use cell tags, not magic comments"
 
 
-def test_colab_setup_cell_installs_helpers_from_this_repository(notebook):
+def test_setup_cell_is_the_template(notebook):
+    """The first code cell is tools/setup_cell.py's template: it installs the helpers where missing."""
     path, nb = notebook
-    repo = REPOSITORY_URL
+    import setup_cell  # tools/ is on pytest's pythonpath
+
     first_code = _code_cells(nb)[0]
-    source = first_code.source
-    assert "google.colab" in source and f"git+{repo}" in source, f"{path.name}: first code cell must be the Colab setup"
+    assert f"git+{REPOSITORY_URL}@v" in setup_cell.render()
+    assert first_code.source == setup_cell.render(), f"{path.name}: run `python tools/setup_cell.py {path.name}`"
     assert "hide-cell" in first_code.get("metadata", {}).get("tags", []), f"{path.name}: hide the setup cell"
 
 
