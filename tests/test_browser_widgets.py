@@ -115,27 +115,36 @@ def test_activation_page_explorers_respond_to_their_controls(site_url, page):
     open_page(page, site_url, "notebooks/02-activation-functions")
 
     explorers = page.locator("div.dlbook-explorer")
-    assert explorers.count() == 2, "the chapter has two explorers: activations and softmax"
+    assert explorers.count() == 3, "the chapter has three explorers: activations, activations with α, softmax"
 
-    # 1. Activation explorer: a menu of functions and an alpha slider.
-    activations = explorers.nth(0)
+    # 1. Activation explorer for the functions without a parameter: a menu only.
+    plain = explorers.nth(0)
+    menu = plain.locator("select")
+    assert menu.is_visible() and plain.locator('input[type="range"]').count() == 0
+    start = frame_of(plain)
+    menu.select_option(label="tanh")
+    assert frame_of(plain) != start, "choosing another function must change the figure"
+    assert "activation=tanh" in plain.locator("img").get_attribute("alt")
+
+    # 2. Activation explorer for the functions with α: a menu and an α slider.
+    activations = explorers.nth(1)
     menu = activations.locator("select")
     slider = activations.locator('input[type="range"]')
     assert menu.is_visible() and slider.is_visible()
     start = frame_of(activations)
 
-    menu.select_option(label="leaky_relu")
-    leaky = frame_of(activations)
-    assert leaky != start, "choosing another function must change the figure"
-    assert "leaky_relu" in activations.locator("img").get_attribute("alt")
+    menu.select_option(label="elu")
+    elu = frame_of(activations)
+    assert elu != start, "choosing another function must change the figure"
+    assert "activation=elu," in activations.locator("img").get_attribute("alt")
 
     slider.focus()
     page.keyboard.press("ArrowRight")  # alpha 0.01 -> 0.1
     assert activations.locator("output").text_content() == "0.1"
-    assert frame_of(activations) != leaky, "moving the alpha slider must change the figure"
+    assert frame_of(activations) != elu, "moving the alpha slider must change the figure"
 
-    # 2. Softmax explorer: drag the temperature slider to its far end.
-    softmax = explorers.nth(1)
+    # 3. Softmax explorer: drag the temperature slider to its far end.
+    softmax = explorers.nth(2)
     temperature = softmax.locator('input[type="range"]')
     before = frame_of(softmax)
     drag_to(temperature, int(temperature.get_attribute("max")))
