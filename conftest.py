@@ -77,7 +77,8 @@ def hardware() -> dict:
     except OSError:
         pass
     if not cpu and platform.system() == "Darwin":
-        cpu = subprocess.run(["sysctl", "-n", "machdep.cpu.brand_string"], capture_output=True, text=True).stdout.strip()
+        brand = ["sysctl", "-n", "machdep.cpu.brand_string"]
+        cpu = subprocess.run(brand, capture_output=True, text=True).stdout.strip()
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:

@@ -115,8 +115,8 @@ def _quiet_native_stderr():
 if HAS_TENSORFLOW:
     with warnings.catch_warnings(), _quiet_native_stderr():
         warnings.simplefilter("ignore", category=DeprecationWarning)
-        import tensorflow as tf
         import keras
+        import tensorflow as tf
 
         tf.constant(0.0) + 1.0  # the first op initialises oneDNN, which logs once more
     if keras.backend.backend() != "tensorflow":

@@ -162,14 +162,18 @@ def test_load_cifar10_missing_without_network_names_the_archive(tmp_path, monkey
 
 def _telco_csv(rows: int = 3) -> bytes:
     header = ",".join(data.TELCO_COLUMNS)
-    line = "7590-VHVEG,Female,0,Yes,No,1,No,No phone service,DSL,No,Yes,No,No,No,No,Month-to-month,Yes,Electronic check,29.85, ,No"
+    line = (
+        "7590-VHVEG,Female,0,Yes,No,1,No,No phone service,DSL,No,Yes,No,No,No,No,"
+        "Month-to-month,Yes,Electronic check,29.85, ,No"
+    )
     return ("\n".join([header] + [line] * rows) + "\n").encode()
 
 
 def test_load_telco_keeps_raw_values(tmp_path, monkeypatch, serve):
     source = _publish(tmp_path, "telco.csv", _telco_csv())
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
-    monkeypatch.setattr(data, "TELCO_CSV", RemoteFile("Telco-Customer-Churn.csv", serve(source.name), f"sha256:{digest}", "x"))
+    remote = RemoteFile("Telco-Customer-Churn.csv", serve(source.name), f"sha256:{digest}", "x")
+    monkeypatch.setattr(data, "TELCO_CSV", remote)
     frame = data.load_telco(tmp_path / "cache")
     assert list(frame.columns) == list(data.TELCO_COLUMNS)
     assert frame.loc[0, "TotalCharges"] == " "  # the blank stays visible for the chapter to handle
@@ -179,7 +183,8 @@ def test_load_telco_keeps_raw_values(tmp_path, monkeypatch, serve):
 def test_load_telco_rejects_a_wrong_file(tmp_path, monkeypatch, serve):
     source = _publish(tmp_path, "other.csv", b"a,b\n1,2\n")
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
-    monkeypatch.setattr(data, "TELCO_CSV", RemoteFile("Telco-Customer-Churn.csv", serve(source.name), f"sha256:{digest}", "x"))
+    remote = RemoteFile("Telco-Customer-Churn.csv", serve(source.name), f"sha256:{digest}", "x")
+    monkeypatch.setattr(data, "TELCO_CSV", remote)
     with pytest.raises(DataUnavailableError, match="lacks the columns"):
         data.load_telco(tmp_path / "cache")
 

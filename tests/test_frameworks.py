@@ -10,7 +10,6 @@ import subprocess
 import sys
 import textwrap
 
-
 HIDE = """
 import sys
 

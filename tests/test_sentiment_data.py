@@ -1,17 +1,13 @@
 """helpers.data.load_sentiment: the UCI Sentiment Labelled Sentences, downloaded or unpacked.
 
 The download tests serve a miniature archive in the official layout from a local HTTP
-server (the ``serve`` fixture below, a copy of the one in test_data.py kept here so the
-two files can change independently).
+server (the shared ``serve`` fixture in tests/conftest.py).
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import os
-import threading
 import zipfile
 from pathlib import Path
 
@@ -30,22 +26,6 @@ SENTENCES = {
              ("Definitely worth seeing.  ", 1)],
     "yelp": [("Wow... Loved this place.", 1), ("Crust is not good.", 0), ("The café was lovely.", 1)],
 }
-
-
-@pytest.fixture()
-def serve(tmp_path):
-    """Serve ``tmp_path / "www"`` over HTTP on localhost; returns a function name -> URL."""
-    www = tmp_path / "www"
-    www.mkdir()
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(www)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield lambda name: f"http://127.0.0.1:{server.server_address[1]}/{name}"
-    server.shutdown()
 
 
 def _file_bytes(source: str, line_end: str = "\n") -> bytes:
