@@ -293,6 +293,7 @@ def train_chapter(data, epochs: int, batch: int, device: torch.device, seed: int
         num_workers=num_workers, generator=torch.Generator().manual_seed(0))
     val_loader = torch.utils.data.DataLoader(cnn.ImageDataset(x_val, y_val, eval_t), batch_size=500)
     test_loader = torch.utils.data.DataLoader(cnn.ImageDataset(data.x_test, data.y_test, eval_t), batch_size=500)
+    next(iter(loader))  # the notebook draws one batch to show it: the same loader-generator state
     seed_everything(seed)
     model = cnn.book_cnn().to(device)
     start, cpu_start = time.perf_counter(), time.process_time()
