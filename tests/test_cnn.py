@@ -1,0 +1,108 @@
+"""Tests for the CNN chapter's network, augmentation and recipe (helpers.cnn, helpers.cnn_keras)."""
+
+import numpy as np
+import pytest
+import torch
+
+from helpers import cnn
+from helpers.cnn_keras import OneCycle, book_cnn_keras
+from helpers.frameworks import keras
+
+MEAN01, STD01 = (0.5, 0.5, 0.5), (0.25, 0.25, 0.25)
+
+
+def test_book_cnn_shape_and_parameters_match_keras():
+    model = cnn.book_cnn()
+    assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
+    n_torch = sum(p.numel() for p in model.parameters())
+    assert n_torch == 288_746  # the count the chapter and the benchmark print
+    keras_model = book_cnn_keras(mean=(120, 120, 120), std=(60, 60, 60))
+    assert sum(int(np.prod(v.shape)) for v in keras_model.trainable_weights) == n_torch
+
+
+def test_residual_block_keeps_shape_and_adds_input():
+    block = cnn.residual_block(8)
+    x = torch.randn(2, 8, 6, 6)
+    assert block(x).shape == x.shape
+    for p in block.parameters():
+        torch.nn.init.zeros_(p)  # body outputs ReLU(0) = 0, so the block is the identity
+    assert torch.equal(block(x), x)
+
+
+def test_bad_channels_raise():
+    with pytest.raises(ValueError, match="positive"):
+        cnn.conv_bn_relu(0, 4)
+
+
+def test_train_transform_shifts_flips_and_eval_is_deterministic():
+    torch.manual_seed(0)
+    image = np.random.default_rng(0).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    train, evaluate = cnn.train_transform(MEAN01, STD01), cnn.eval_transform(MEAN01, STD01)
+    views = [train(image) for _ in range(8)]
+    assert all(v.shape == (3, 32, 32) and v.dtype == torch.float32 for v in views)
+    assert not all(torch.equal(views[0], v) for v in views[1:])  # random
+    plain = evaluate(image)
+    assert torch.equal(plain, evaluate(image))
+    expected = (torch.tensor(image, dtype=torch.float32).permute(2, 0, 1) / 255 - 0.5) / 0.25
+    torch.testing.assert_close(plain, expected)
+    # whole-pixel shifts: every augmented pixel value is one of the image's (reflected) pixel values
+    values = set(np.unique(plain.numpy().round(4)))
+    assert set(np.unique(views[0].numpy().round(4))) <= values
+
+
+def test_dataset_length_mismatch_raises():
+    with pytest.raises(ValueError, match="labels"):
+        cnn.ImageDataset(np.zeros((3, 32, 32, 3), np.uint8), np.zeros(2), cnn.eval_transform(MEAN01, STD01))
+
+
+def test_train_one_cycle_learns_a_tiny_problem_and_bn_reestimation():
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    labels = np.repeat([0, 1], 16)
+    images = np.where(labels[:, None, None, None] == 1, 200, 50).astype(np.uint8) * np.ones((32, 32, 32, 3), np.uint8)
+    images = (images + rng.integers(0, 40, images.shape)).astype(np.uint8)
+    data = cnn.ImageDataset(images, labels, cnn.eval_transform(MEAN01, STD01))
+    loader = torch.utils.data.DataLoader(data, batch_size=8, shuffle=True)
+    model = cnn.book_cnn(widths=(4, 4, 4), num_classes=2)
+    history = cnn.train_one_cycle(model, loader, loader, cnn.Recipe(epochs=3, batch=8), log=None)
+
+    assert len(history["loss"]) == 3 and len(history["learning_rate"]) == 3 * len(loader)
+    assert max(history["learning_rate"]) == pytest.approx(0.05)
+    assert history["loss"][-1] < history["loss"][0] and len(history["val_accuracy"]) == 3
+    cnn.reestimate_bn_statistics(model, loader)  # 12 steps are too few for the running averages
+    assert not model.training
+    with torch.no_grad():  # the first BatchNorm's input: the first convolution, max-pooled
+        first = model[1](model[0](torch.stack([data[i][0] for i in range(len(data))])))
+    torch.testing.assert_close(model[2].running_mean, first.mean(dim=(0, 2, 3)), rtol=1e-4, atol=1e-5)
+
+
+def test_one_cycle_matches_torch_and_clamps():
+    steps = 40
+    schedule = OneCycle(peak=0.05, total_steps=steps)
+    probe = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.05)
+    reference = torch.optim.lr_scheduler.OneCycleLR(probe, max_lr=0.05, total_steps=steps, pct_start=0.25,
+                                                    anneal_strategy="linear")
+    torch_rates = []
+    for _ in range(steps):
+        torch_rates.append(probe.param_groups[0]["lr"])
+        probe.step()
+        reference.step()
+    np.testing.assert_allclose([float(schedule(s)) for s in range(steps)], torch_rates, rtol=1e-5, atol=1e-8)
+    past = [float(schedule(s)) for s in (steps - 1, steps, steps + 10, 10 * steps)]
+    assert min(past) > 0
+    np.testing.assert_allclose(past, past[0], rtol=1e-6)
+
+
+def test_one_cycle_serialises():
+    schedule = OneCycle(peak=0.1, total_steps=100, warmup=0.3)
+    restored = OneCycle.from_config(schedule.get_config())
+    assert [float(restored(s)) for s in (0, 29, 99)] == [float(schedule(s)) for s in (0, 29, 99)]
+    optimizer = keras.optimizers.SGD(learning_rate=schedule)
+    config = keras.optimizers.serialize(optimizer)
+    again = keras.optimizers.deserialize(config, custom_objects={"OneCycle": OneCycle})
+    assert float(again.learning_rate) == pytest.approx(float(schedule(0)))
+
+
+def test_one_cycle_rejects_bad_settings():
+    with pytest.raises(ValueError, match="warmup"):
+        OneCycle(peak=0.1, total_steps=100, warmup=1.5)
