@@ -1,4 +1,4 @@
-"""Self-checked exercises of the churn chapter (``notebooks/08-churn-project.ipynb``, "Exercises").
+"""Self-checked exercises of the churn chapter (``notebooks/09-churn-project.ipynb``, "Exercises").
 
 Each function builds one :class:`~helpers.exercises.Exercise`. Exercises about the chapter's
 own data take the chapter's objects, so the check runs on the reader's kernel and data::
