@@ -31,6 +31,7 @@ CHAPTERS = {  # notebook: the drop-down choice to make first, if its first explo
     # (the activation explorer's α slider changes the picture only for functions that use α)
     "02-activation-functions.ipynb": "leaky_relu",
     "04-optimizers.ipynb": None,
+    "07-attention-transformers.ipynb": None,
 }
 SLIDER = ".widget-slider .noUi-target"
 DROPDOWN = ".widget-dropdown select"
