@@ -185,3 +185,18 @@ def test_explorer_html_works_without_a_site_build(page, use_keyboard):
     assert len(seen) == 4, "every move must show a different picture"
     assert explorer.locator("img").get_attribute("alt") == "figure for freq=3, colour=C3"
     assert page.console_errors == [], page.console_errors
+
+
+def test_attention_page_explorer_moves_its_figure(site_url, page):
+    """Chapter 7: dragging the scale slider of the attention explorer swaps its figure."""
+    path = "notebooks/07-attention-transformers"
+    assert path in EXPLORER_PAGES, "the attention chapter's stored outputs hold its explorer"
+    open_page(page, site_url, path)
+    explorer = page.locator("div.dlbook-explorer").first
+    slider = explorer.locator("[data-control]").first
+    first = frame_of(explorer)
+    drag_to(slider, 6)
+    assert frame_of(explorer) != first, "the largest scale shows another figure"
+    drag_to(slider, 0)
+    assert frame_of(explorer) == first
+    assert page.console_errors == [], page.console_errors

@@ -31,6 +31,7 @@ CHAPTERS = {  # notebook: (text that picks its explorer cell, the drop-down choi
     # (chapter 2's α explorer: the α slider changes the picture only for functions that use α)
     "02-activation-functions.ipynb": ("alpha=", "elu"),
     "04-optimizers.ipynb": ("learning_rate=", None),
+    "07-attention-transformers.ipynb": ("scale=", None),
 }
 SLIDER = ".widget-slider .noUi-target"
 DROPDOWN = ".widget-dropdown select"
