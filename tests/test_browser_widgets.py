@@ -194,9 +194,12 @@ def test_attention_page_explorer_moves_its_figure(site_url, page):
     open_page(page, site_url, path)
     explorer = page.locator("div.dlbook-explorer").first
     slider = explorer.locator("[data-control]").first
-    first = frame_of(explorer)
-    drag_to(slider, 6)
-    assert frame_of(explorer) != first, "the largest scale shows another figure"
-    drag_to(slider, 0)
-    assert frame_of(explorer) == first
+    def picture():  # the stored page wraps its first data: URL over lines; the script sets one line
+        return re.sub(r"\s+", "", frame_of(explorer))
+
+    first, start = picture(), int(slider.input_value())  # the explorer opens at its default scale
+    drag_to(slider, 0 if start else 6)
+    assert picture() != first, "another scale shows another figure"
+    drag_to(slider, start)
+    assert picture() == first, "going back to the first scale shows the first figure again"
     assert page.console_errors == [], page.console_errors
