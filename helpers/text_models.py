@@ -20,9 +20,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score
 from sklearn.pipeline import Pipeline, make_pipeline
 
+from helpers.attention import sinusoidal_positions
 from helpers.text import PAD_ID, Vocabulary, tokenize
 
-__all__ = ["BiLSTMClassifier", "TransformerClassifier", "choose_tfidf", "positive_probability",
+__all__ = ["POSITIONS", "BiLSTMClassifier", "TransformerClassifier", "choose_tfidf", "positive_probability",
            "tfidf_classifier", "train_classifier"]
 
 
@@ -63,19 +64,32 @@ class BiLSTMClassifier(torch.nn.Module):
         return self.head(self.dropout(torch.cat([h[0], h[1]], dim=1))).squeeze(-1)
 
 
+POSITIONS = ("learned", "sinusoidal", "none")
+
+
 class TransformerClassifier(torch.nn.Module):
-    """Token + learned position embeddings -> post-norm encoder blocks -> masked mean -> one logit.
+    """Token + position embeddings -> post-norm encoder blocks -> masked mean -> one logit.
 
     Each block: multi-head self-attention (padding keys masked), residual, layer norm,
     a two-layer ReLU feed-forward, residual, layer norm (Vaswani et al. 2017). After a forward
     pass ``self.attention`` holds each block's weights ``(batch, heads, length, length)``.
+    ``positions``: ``"learned"`` (one trained vector per position, the default),
+    ``"sinusoidal"`` (the fixed codes of ``helpers.attention.sinusoidal_positions``) or
+    ``"none"`` (the model sees a bag of words; the attention chapter's ablation).
     """
 
     def __init__(self, vocab_size: int, max_len: int, d_model: int = 32, heads: int = 2, ff: int = 64,
-                 blocks: int = 1, dropout: float = 0.1):
+                 blocks: int = 1, dropout: float = 0.1, positions: str = "learned"):
         super().__init__()
+        if positions not in POSITIONS:
+            raise ValueError(f"positions must be one of {POSITIONS}, got {positions!r}")
+        self.positions = positions
         self.embedding = torch.nn.Embedding(vocab_size, d_model, padding_idx=PAD_ID)
-        self.position = torch.nn.Embedding(max_len, d_model)
+        # drawn in every variant, so that all other weights start the same whichever positions are used
+        learned = torch.nn.Embedding(max_len, d_model)
+        self.position = learned if positions == "learned" else None
+        codes = sinusoidal_positions(max_len, d_model) if positions == "sinusoidal" else np.zeros((max_len, d_model))
+        self.register_buffer("fixed_positions", torch.tensor(codes, dtype=torch.float32), persistent=False)
         self.attn = torch.nn.ModuleList(torch.nn.MultiheadAttention(d_model, heads, dropout=dropout, batch_first=True)
                                         for _ in range(blocks))
         self.norm1 = torch.nn.ModuleList(torch.nn.LayerNorm(d_model) for _ in range(blocks))
@@ -88,8 +102,9 @@ class TransformerClassifier(torch.nn.Module):
 
     def forward(self, ids, lengths=None):
         pad = ids == PAD_ID                                          # (batch, length): True on padding
-        x = self.embedding(ids) + self.position(torch.arange(ids.shape[1], device=ids.device))
-        x = self.dropout(x)
+        steps = torch.arange(ids.shape[1], device=ids.device)
+        where = self.position(steps) if self.position is not None else self.fixed_positions[steps]
+        x = self.dropout(self.embedding(ids) + where)
         self.attention = []
         for attn, n1, ff, n2 in zip(self.attn, self.norm1, self.ff, self.norm2, strict=True):
             a, w = attn(x, x, x, key_padding_mask=pad, average_attn_weights=False)
