@@ -8,8 +8,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from helpers.text import build_vocabulary, encode_texts  # noqa: E402
 from helpers.attention import sinusoidal_positions  # noqa: E402
+from helpers.text import build_vocabulary, encode_texts  # noqa: E402
 from helpers.text_models import (  # noqa: E402
     BiLSTMClassifier,
     TransformerClassifier,
