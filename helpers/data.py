@@ -19,6 +19,8 @@ import shutil
 import tarfile
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +32,28 @@ DATA_ENV = "DLBOOK_DATA"
 
 class DataUnavailableError(RuntimeError):
     """A data file is not in the data directory and could not be downloaded."""
+
+
+@contextmanager
+def _unpack_in_one_step(archive: Path, folder: str, unpacked: Path) -> Iterator[Path]:
+    """Yield a hidden staging folder beside ``unpacked``; afterwards move ``folder`` into place.
+
+    The move is one ``os.replace``, so a reader never finds half an unpacked folder (a partial
+    earlier copy is replaced whole). A broken archive becomes a :class:`DataUnavailableError`
+    that says what to do; the staging folder is removed in every case.
+    """
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.replace(' ', '-')}-", dir=unpacked.parent))
+    try:
+        yield staging
+        if unpacked.exists():
+            shutil.rmtree(unpacked)
+        os.replace(staging / folder, unpacked)
+    except (tarfile.TarError, zipfile.BadZipFile, OSError) as error:
+        raise DataUnavailableError(
+            f"Could not unpack {archive}: {error}. Delete it and run again to re-download."
+        ) from error
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 @dataclass(frozen=True)
@@ -184,19 +208,8 @@ def cifar10_dir(directory: str | os.PathLike[str] | None = None) -> Path:
     if all((unpacked / name).is_file() for name in _CIFAR10_FILES):
         return unpacked
     archive = fetch(CIFAR10_ARCHIVE, root)
-    staging = Path(tempfile.mkdtemp(prefix=".cifar10-", dir=root))
-    try:
-        with tarfile.open(archive) as tar:
-            tar.extractall(staging, filter="data")
-        if unpacked.exists():  # a partial earlier copy: replace it whole
-            shutil.rmtree(unpacked)
-        os.replace(staging / _CIFAR10_DIR, unpacked)
-    except (tarfile.TarError, OSError) as error:
-        raise DataUnavailableError(
-            f"Could not unpack {archive}: {error}. Delete it and run again to re-download."
-        ) from error
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    with _unpack_in_one_step(archive, _CIFAR10_DIR, unpacked) as staging, tarfile.open(archive) as tar:
+        tar.extractall(staging, filter="data")
     return unpacked
 
 
@@ -275,28 +288,17 @@ def sentiment_dir(directory: str | os.PathLike[str] | None = None) -> Path:
     if all((unpacked / name).is_file() for name in SENTIMENT_SOURCES.values()):
         return unpacked
     archive = fetch(SENTIMENT_ARCHIVE, root)
-    staging = Path(tempfile.mkdtemp(prefix=".sentiment-", dir=root))
     wanted = {f"{_SENTIMENT_DIR}/{name}" for name in (*SENTIMENT_SOURCES.values(), "readme.txt")}
-    try:
-        with zipfile.ZipFile(archive) as bundle:
-            members = [m for m in bundle.namelist() if m in wanted]
-            missing = sorted(f"{_SENTIMENT_DIR}/{n}" for n in SENTIMENT_SOURCES.values()
-                             if f"{_SENTIMENT_DIR}/{n}" not in members)
-            if missing:
-                raise DataUnavailableError(
-                    f"{archive} does not contain {missing}; it is not the UCI sentiment archive. "
-                    "Delete it and run again to re-download."
-                )
-            bundle.extractall(staging, members=members)
-        if unpacked.exists():  # a partial earlier copy: replace it whole
-            shutil.rmtree(unpacked)
-        os.replace(staging / _SENTIMENT_DIR, unpacked)
-    except (zipfile.BadZipFile, OSError) as error:
-        raise DataUnavailableError(
-            f"Could not unpack {archive}: {error}. Delete it and run again to re-download."
-        ) from error
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    with _unpack_in_one_step(archive, _SENTIMENT_DIR, unpacked) as staging, zipfile.ZipFile(archive) as bundle:
+        members = [m for m in bundle.namelist() if m in wanted]
+        missing = sorted(f"{_SENTIMENT_DIR}/{n}" for n in SENTIMENT_SOURCES.values()
+                         if f"{_SENTIMENT_DIR}/{n}" not in members)
+        if missing:
+            raise DataUnavailableError(
+                f"{archive} does not contain {missing}; it is not the UCI sentiment archive. "
+                "Delete it and run again to re-download."
+            )
+        bundle.extractall(staging, members=members)
     return unpacked
 
 

@@ -44,13 +44,27 @@ def test_helpers_build_as_a_wheel_with_every_module_and_data_file(wheel):
     assert not any(n.startswith(("tests/", "notebooks/", "tools/")) for n in names)
 
 
-def test_an_installed_wheel_renders_an_explorer(wheel, tmp_path):
+def _install(wheel: Path, tmp_path: Path) -> Path:
+    "pip-install the wheel alone (no dependencies, no index) into a fresh folder; return the folder."
     target = tmp_path / "site-packages"
     result = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--target", str(target), str(wheel)],
         capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return target
+
+
+def _run_installed(script: str, target: Path, tmp_path: Path) -> subprocess.CompletedProcess:
+    "Run a Python script with the installed copy first on the path, ahead of this checkout's editable install."
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return run
+
+
+def test_an_installed_wheel_renders_an_explorer(wheel, tmp_path):
+    target = _install(wheel, tmp_path)
     script = (
         "import helpers, matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt\n"
         "from helpers.widgets import explore\n"
@@ -59,10 +73,7 @@ def test_an_installed_wheel_renders_an_explorer(wheel, tmp_path):
         "print(helpers.__file__)\n"
         "print(explore(draw, k=[1, 2]).to_html())\n"
     )
-    # the installed copy must come first, ahead of the editable install of this checkout
-    env = {**os.environ, "PYTHONPATH": str(target)}
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, env=env)
-    assert run.returncode == 0, run.stderr[-3000:]
+    run = _run_installed(script, target, tmp_path)
     location, html = run.stdout.split("\n", 1)
     assert Path(location).is_relative_to(target), f"imported {location}, not the installed wheel"
     assert '<div class="dlbook-explorer">' in html and 'type="range"' in html and "document.currentScript" in html
@@ -72,12 +83,7 @@ def test_an_installed_wheel_runs_the_self_checked_exercises(wheel, tmp_path):
     """helpers.exercises and its chapter modules are subpackage files: the Colab install must carry them."""
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"helpers/exercises/__init__.py", "helpers/exercises/churn.py"} <= names
-    target = tmp_path / "site-packages"
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--target", str(target), str(wheel)],
-        capture_output=True, text=True, timeout=300,
-    )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    target = _install(wheel, tmp_path)
     script = (
         "import helpers.exercises.churn as exercises\n"
         "ex3 = exercises.other_costs()\n"
@@ -87,9 +93,7 @@ def test_an_installed_wheel_runs_the_self_checked_exercises(wheel, tmp_path):
         "print(ex3.check(starter))\n"
         "print(ex3.check(lambda c: (c[0, 1] - c[0, 0]) / (c[1, 0] - c[1, 1])))\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(target)}
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, env=env)
-    assert run.returncode == 0, run.stderr[-3000:]
+    run = _run_installed(script, target, tmp_path)
     location, starter, odds = run.stdout.splitlines()
     assert Path(location).is_relative_to(target), f"imported {location}, not the installed wheel"
     assert starter == "✗ Exercise 3: not yet. Replace the `...` with your answer, then run the cell again."
