@@ -38,7 +38,7 @@ def test_float32_softmax_limit_exercise():
     ex.assert_correct(n)
     ex.assert_mistake(n - 1, "still returns numbers")
     ex.assert_mistake(710, "float64")
-    ex.assert_mistake(float(np.log(np.finfo("float32").max)), "integer")
+    ex.assert_mistake(float(np.log(np.finfo("float32").max)), "whole number")
     ex.assert_mistake(120, "loop over n")
     for wrong in (n - 1, 710, 120):
         assert str(n) not in ex.check(wrong).message

@@ -16,8 +16,10 @@ def test_neuron_by_hand_exercise():
     ex.assert_mistake([0.5, 0.0], "not subtracted")
     ex.assert_mistake([0.0, 0.5], "wrong inputs")
     ex.assert_mistake(1.5, "both outputs")
-    message = ex.check([2.0, 0.0]).message
-    assert "1.5" not in message
+    ex.assert_mistake([2.0, 0.0], "the output for (3, 1) is not right yet")
+    ex.assert_mistake([1.5, 1.0], "the output for (1, 2) is not right yet")
+    ex.assert_mistake([7.0, 3.0], "neither output is right yet")
+    assert "1.5" not in ex.check([2.0, 0.0]).message and "0.33" not in ex.check([2.0, 0.0]).message
     assert ex.check(...).message == STARTER
 
 

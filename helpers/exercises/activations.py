@@ -88,7 +88,7 @@ def float32_softmax_limit() -> Exercise:
         except (TypeError, ValueError):
             return "give a single integer n."
         if number != round(number):
-            return "n is an integer: the first whole number at which the result turns into nan."
+            return "give a whole number: the first integer n at which the result turns into nan."
         if int(number) == limit:
             return None
         return wrong.get(int(number), "not that n: loop over n = 0, 1, 2, … and stop at the first nan.")
