@@ -83,6 +83,14 @@ def test_function_checks_use_unseen_inputs_and_known_mistakes():
     assert "pass a function" in check_function(3.0, _softmax, cases)
 
 
+def test_a_mistake_that_raises_on_some_inputs_is_skipped_there():
+    cases = [(np.ones((2, 2)), np.arange(4.0).reshape(2, 2)), (np.ones((3, 2)), np.arange(6.0).reshape(3, 2))]
+    keras_layout = Mistake(lambda X, W: X @ W, "transposed weight")  # raises on the second case
+    assert check_function(lambda X, W: X @ W.T, lambda X, W: X @ W.T, cases, mistakes=[keras_layout]) is None
+    assert "transposed weight" in check_function(lambda X, W: X @ W, lambda X, W: X @ W.T, cases,
+                                                 mistakes=[keras_layout])
+
+
 def test_derivative_check_against_finite_differences():
     x = np.linspace(-3, 3, 13)
     sigmoid = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
@@ -140,6 +148,37 @@ def test_function_starters_are_recognised():
     assert "forget to `return`" in exercise.check(lambda x: None).message
 
 
+def test_class_starters_are_recognised():
+    class Stub:
+        def forward(self, z):
+            ...
+
+        def backward(self, grad_out):
+            """Write me."""
+            pass
+
+    class Empty:
+        ...
+
+    class HalfDone:
+        def forward(self, z):
+            return z
+
+        def backward(self, grad_out):
+            ...
+
+    class WithStaticStub:
+        @staticmethod
+        def forward(z):
+            ...
+
+    assert is_starter(Stub) and is_starter(Empty) and is_starter(WithStaticStub)
+    assert not is_starter(HalfDone)  # half done gets a diagnosis, not the starter message
+    exercise = Exercise("Exercise 8", lambda cls: compare(cls().forward(2.0), 2.0))
+    assert exercise.check(Stub).message == STARTER
+    assert exercise.check(HalfDone).correct
+
+
 def test_hidden_cell_assertions():
     exercise = Exercise("Exercise 7", lambda a: compare(a, REFERENCE))
     assert exercise.assert_correct(REFERENCE.copy())
@@ -181,10 +220,7 @@ def test_torch_and_plain_lists_are_accepted():
 # Chapters whose exercises are not converted yet (they are being rewritten on other branches).
 # Remove a chapter from this set when its checked exercises land; a chapter added later must
 # come with them (issue 21: every chapter has at least two checked exercises).
-NOT_YET_CHECKED = {
-    "01-neurons", "02-activation-functions", "03-backpropagation",
-    "05-cnn-cifar10", "08-transfer-learning",
-}
+NOT_YET_CHECKED = {"05-cnn-cifar10", "08-transfer-learning"}
 TASK = re.compile(r"^(\d+)\. \*\*[^*]+\*\*")
 WRITTEN = "*(written answer)*"
 SOLUTION = re.compile(r"^:::\{admonition\} Solution\n:class: dropdown\n", re.M)

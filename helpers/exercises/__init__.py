@@ -96,8 +96,8 @@ class Exercise:
 
     ``checker(answer)`` returns ``None`` when the answer is right and otherwise a message that
     says what kind of mistake it looks like (without revealing the reference answer). The
-    notebook's starter (``answer = ...``, or a function whose body is only ``...``) gets the
-    :data:`STARTER` message instead of a diagnosis.
+    notebook's starter (``answer = ...``, a function whose body is only ``...``, or a class whose
+    methods all are) gets the :data:`STARTER` message instead of a diagnosis.
     """
 
     name: str
@@ -155,10 +155,15 @@ def _empty() -> None:
 
 
 def is_starter(answer: Any) -> bool:
-    """True for the notebook's function starter: a function whose body is only ``...`` or ``pass``.
+    """True for the notebook's starters: a function whose body is only ``...`` or ``pass``, or a
+    class whose methods are all such functions (or that has no methods at all).
 
-    Such a function returns None, which would otherwise get a diagnosis about None.
+    Such a function returns None, which would otherwise get a diagnosis about None; such a
+    class has nothing to check yet.
     """
+    if inspect.isclass(answer):
+        methods = [method for method in map(_unwrap, vars(answer).values()) if inspect.isfunction(method)]
+        return all(is_starter(method) for method in methods)  # an empty body (`...`) has none
     if not inspect.isfunction(answer):
         return False
     try:
@@ -176,6 +181,15 @@ def is_starter(answer: Any) -> bool:
                or (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
                    and statement.value.value is ...)
                for statement in body)
+
+
+def _unwrap(value: Any) -> Any:
+    """The function inside a ``staticmethod``, ``classmethod`` or ``property``."""
+    if isinstance(value, staticmethod | classmethod):
+        return value.__func__
+    if isinstance(value, property):
+        return value.fget
+    return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -272,7 +286,13 @@ def check_function(function: Callable[..., Any], reference: Callable[..., Any],
         except Exception as error:
             return f"`{label}` raised {type(error).__name__} on input {_describe(case)}: {error}"
         want = reference(*case)
-        wrong_values = [Mistake(m.wrong(*case) if callable(m.wrong) else m.wrong, m.message) for m in mistakes]
+        wrong_values = []
+        for mistake in mistakes:
+            try:
+                wrong = mistake.wrong(*case) if callable(mistake.wrong) else mistake.wrong
+            except Exception:  # the mistake cannot be made on this input (e.g. shapes that do not fit)
+                continue
+            wrong_values.append(Mistake(wrong, mistake.message))
         message = compare(got, want, rtol=rtol, atol=atol, mistakes=wrong_values,
                           what=f"`{label}` on {_describe(case)}")
         if message is not None:
