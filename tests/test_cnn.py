@@ -106,3 +106,52 @@ def test_one_cycle_serialises():
 def test_one_cycle_rejects_bad_settings():
     with pytest.raises(ValueError, match="warmup"):
         OneCycle(peak=0.1, total_steps=100, warmup=1.5)
+
+
+def _all_crops_and_flips(image: torch.Tensor, pad: int = 4) -> list[torch.Tensor]:
+    padded = torch.nn.functional.pad(image[None], (pad, pad, pad, pad), mode="reflect")[0]
+    h, w = image.shape[-2:]
+    crops = [padded[:, dy:dy + h, dx:dx + w] for dy in range(2 * pad + 1) for dx in range(2 * pad + 1)]
+    return crops + [c.flip(-1) for c in crops]
+
+
+def test_random_crop_flip_gives_train_transforms_crops_for_a_whole_batch():
+    rng = np.random.default_rng(1)
+    images = rng.integers(0, 256, (16, 32, 32, 3), dtype=np.uint8)
+    x = torch.tensor(images).permute(0, 3, 1, 2).float()
+    out = cnn.random_crop_flip(x, generator=torch.Generator().manual_seed(0))
+    assert out.shape == x.shape and not torch.equal(out, x)
+    for original, view in zip(x, out):
+        assert any(torch.equal(view, c) for c in _all_crops_and_flips(original))
+    # the per-image pipeline draws from the same set of views (up to the standardisation)
+    torch.manual_seed(0)
+    one = cnn.train_transform((0, 0, 0), (1 / 255, 1 / 255, 1 / 255))(images[0])
+    assert any(torch.allclose(one, c) for c in _all_crops_and_flips(x[0]))
+    # every shift and both flips occur
+    many = cnn.random_crop_flip(x[:1].repeat(400, 1, 1, 1), generator=torch.Generator().manual_seed(1))
+    views = _all_crops_and_flips(x[0])
+    seen = {next(i for i, c in enumerate(views) if torch.equal(v, c)) for v in many}
+    assert len(seen) > 120  # of 162 possible views (81 shifts, flipped or not), in 400 draws
+
+
+def test_tensor_batches_standardise_shuffle_and_augment():
+    rng = np.random.default_rng(2)
+    images = rng.integers(0, 256, (130, 32, 32, 3), dtype=np.uint8)
+    labels = np.arange(130) % 10
+    plain = cnn.TensorBatches(images, labels, MEAN01, STD01, batch_size=50)
+    assert len(plain) == 3 and [len(yb) for _, yb in plain] == [50, 50, 30]
+    xb, yb = next(iter(plain))
+    expected = torch.stack([cnn.eval_transform(MEAN01, STD01)(im) for im in images[:50]])
+    torch.testing.assert_close(xb, expected)
+    assert yb.dtype == torch.long and yb.tolist() == labels[:50].tolist()
+    shuffled = cnn.TensorBatches(images, labels, MEAN01, STD01, batch_size=50, shuffle=True, augment=True, seed=3)
+    first = torch.cat([yb for _, yb in shuffled])
+    second = torch.cat([yb for _, yb in shuffled])
+    assert sorted(first.tolist()) == sorted(labels.tolist()) and not torch.equal(first, second)  # new order
+    again = cnn.TensorBatches(images, labels, MEAN01, STD01, batch_size=50, shuffle=True, augment=True, seed=3)
+    assert torch.equal(torch.cat([yb for _, yb in again]), first)  # the seed fixes order and views
+    with pytest.raises(ValueError, match="labels"):
+        cnn.TensorBatches(images, labels[:5], MEAN01, STD01)
+    model = cnn.book_cnn((4, 4, 4))
+    accuracy, probs = cnn.evaluate(model, plain)
+    assert probs.shape == (130, 10) and accuracy == float(np.mean(probs.argmax(axis=1) == labels))
