@@ -278,8 +278,10 @@ def train_chapter(data, epochs: int, batch: int, device: torch.device, seed: int
     loader = cnn.TensorBatches(x_train, y_train, mean01, std01, batch_size=batch, shuffle=True, augment=True, seed=0)
     val_loader = cnn.TensorBatches(x_val, y_val, mean01, std01)
     test_loader = cnn.TensorBatches(data.x_test, data.y_test, mean01, std01)
+    for _ in loader:  # the notebook times one epoch of batches before training: the same generator state
+        pass
     seed_everything(seed)
-    model = cnn.book_cnn().to(device)
+    model = cnn.book_cnn().to(device, memory_format=torch.channels_last)  # as the notebook
     start, cpu_start = time.perf_counter(), time.process_time()
     history = cnn.train_one_cycle(model, loader, val_loader, cnn.Recipe(epochs=epochs, batch=batch), device, log=None)
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
