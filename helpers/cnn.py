@@ -8,7 +8,7 @@ One definition, used by ``notebooks/05-cnn-cifar10.ipynb`` (which shows this cod
   one image at a time; ``random_crop_flip`` and ``TensorBatches``: the same crop and flip on whole
   batches of in-memory images (what the chapter trains with: several times cheaper on a CPU);
 - ``Recipe``, ``train_one_cycle`` and ``evaluate``: the training loop with the one-cycle schedule;
-- ``residual_block``: section "Residual connections";
+- ``residual_block`` and ``book_cnn_residual``: section "Residual connections";
 - ``reestimate_bn_statistics``: section "Batch normalisation at training and at test time".
 """
 
@@ -22,8 +22,9 @@ import torch
 from torch import nn
 from torchvision.transforms import v2
 
-__all__ = ["ImageDataset", "Recipe", "TensorBatches", "book_cnn", "conv_bn_relu", "eval_transform", "evaluate",
-           "random_crop_flip", "reestimate_bn_statistics", "residual_block", "train_one_cycle", "train_transform"]
+__all__ = ["ImageDataset", "Recipe", "TensorBatches", "book_cnn", "book_cnn_residual", "conv_bn_relu",
+           "eval_transform", "evaluate", "random_crop_flip", "reestimate_bn_statistics", "residual_block",
+           "train_one_cycle", "train_transform"]
 
 
 def conv_bn_relu(c_in: int, c_out: int, pool: bool = False) -> list[nn.Module]:
@@ -62,6 +63,12 @@ class ResidualBlock(nn.Module):
 def residual_block(channels: int) -> ResidualBlock:
     """A residual block that keeps the shape ``(N, channels, H, W)``."""
     return ResidualBlock(channels)
+
+
+def book_cnn_residual(widths: Sequence[int] = (32, 64, 128), num_classes: int = 10) -> nn.Sequential:
+    """``book_cnn`` with one :class:`ResidualBlock` after its last stage, before the pooling head."""
+    plain = list(book_cnn(widths, num_classes))
+    return nn.Sequential(*plain[:-3], residual_block(widths[-1]), *plain[-3:])
 
 
 def train_transform(mean01: Sequence[float], std01: Sequence[float]) -> v2.Compose:

@@ -29,6 +29,13 @@ def test_residual_block_keeps_shape_and_adds_input():
     assert torch.equal(block(x), x)
 
 
+def test_residual_variant_adds_one_block_before_the_head():
+    model = cnn.book_cnn_residual()
+    assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
+    assert isinstance(model[-4], cnn.ResidualBlock)
+    assert sum(p.numel() for p in model.parameters()) == 584_170  # 288,746 + two 128->128 conv-BN layers
+
+
 def test_bad_channels_raise():
     with pytest.raises(ValueError, match="positive"):
         cnn.conv_bn_relu(0, 4)
