@@ -123,18 +123,7 @@ def augment_once_like_the_source(images: np.ndarray, seed: int) -> np.ndarray:
     return np.concatenate(out)
 
 
-def random_crop_flip(x: torch.Tensor, pad: int = 4) -> torch.Tensor:
-    """A fresh random crop (from a reflect-padded copy) and horizontal flip of every image."""
-    n, c, h, w = x.shape
-    padded = F.pad(x, (pad, pad, pad, pad), mode="reflect")
-    dy = torch.randint(0, 2 * pad + 1, (n,), device=x.device)
-    dx = torch.randint(0, 2 * pad + 1, (n,), device=x.device)
-    rows = (dy[:, None] + torch.arange(h, device=x.device))[:, None, :, None]
-    cols = (dx[:, None] + torch.arange(w, device=x.device))[:, None, None, :]
-    out = padded[torch.arange(n, device=x.device)[:, None, None, None],
-                 torch.arange(c, device=x.device)[None, :, None, None], rows, cols]
-    flip = torch.rand(n, device=x.device) < 0.5
-    return torch.where(flip[:, None, None, None], out.flip(-1), out)
+random_crop_flip = cnn.random_crop_flip  # the chapter's batched crop and flip (helpers.cnn)
 
 
 # --------------------------------------------------------------------------- training
@@ -277,25 +266,24 @@ def train_book(x_train, y_train, x_test, y_test, epochs, batch, lr, device, amp,
 
 
 def train_chapter(data, epochs: int, batch: int, device: torch.device, seed: int = 0,
-                  num_workers: int = 0) -> list[EpochRecord]:
+                  build=cnn.book_cnn) -> list[EpochRecord]:
     """The chapter's PyTorch run, exactly as the notebook does it, with helpers.cnn.
 
-    The same 80/20 stratified validation split, statistics, loaders, seed and ``cnn.train_one_cycle``;
+    The same 80/20 stratified validation split, statistics, loaders, seed and ``cnn.train_one_cycle``
+    (``build`` makes the network: ``cnn.book_cnn``, or a variant such as ``cnn.book_cnn_residual``);
     test accuracy (no flips) is scored once, after the last epoch.
     """
     x_train, x_val, y_train, y_val = train_test_split(
         data.x_train, data.y_train, test_size=0.2, stratify=data.y_train, random_state=0)
     mean01 = (x_train.reshape(-1, 3).mean(axis=0) / 255).tolist()
     std01 = (x_train.reshape(-1, 3).std(axis=0) / 255).tolist()
-    train_t, eval_t = cnn.train_transform(mean01, std01), cnn.eval_transform(mean01, std01)
-    loader = torch.utils.data.DataLoader(
-        cnn.ImageDataset(x_train, y_train, train_t), batch_size=batch, shuffle=True,
-        num_workers=num_workers, generator=torch.Generator().manual_seed(0))
-    val_loader = torch.utils.data.DataLoader(cnn.ImageDataset(x_val, y_val, eval_t), batch_size=500)
-    test_loader = torch.utils.data.DataLoader(cnn.ImageDataset(data.x_test, data.y_test, eval_t), batch_size=500)
-    next(iter(loader))  # the notebook draws one batch to show it: the same loader-generator state
+    loader = cnn.TensorBatches(x_train, y_train, mean01, std01, batch_size=batch, shuffle=True, augment=True, seed=seed)
+    val_loader = cnn.TensorBatches(x_val, y_val, mean01, std01)
+    test_loader = cnn.TensorBatches(data.x_test, data.y_test, mean01, std01)
+    for _ in loader:  # the notebook times one epoch of batches before training: the same generator state
+        pass
     seed_everything(seed)
-    model = cnn.book_cnn().to(device)
+    model = build().to(device, memory_format=torch.channels_last)  # as the notebook
     start, cpu_start = time.perf_counter(), time.process_time()
     history = cnn.train_one_cycle(model, loader, val_loader, cnn.Recipe(epochs=epochs, batch=batch), device, log=None)
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start

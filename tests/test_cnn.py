@@ -29,6 +29,13 @@ def test_residual_block_keeps_shape_and_adds_input():
     assert torch.equal(block(x), x)
 
 
+def test_residual_variant_adds_one_block_before_the_head():
+    model = cnn.book_cnn_residual()
+    assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
+    assert isinstance(model[-4], cnn.ResidualBlock)
+    assert sum(p.numel() for p in model.parameters()) == 584_170  # 288,746 + two 128->128 conv-BN layers
+
+
 def test_bad_channels_raise():
     with pytest.raises(ValueError, match="positive"):
         cnn.conv_bn_relu(0, 4)
@@ -106,3 +113,53 @@ def test_one_cycle_serialises():
 def test_one_cycle_rejects_bad_settings():
     with pytest.raises(ValueError, match="warmup"):
         OneCycle(peak=0.1, total_steps=100, warmup=1.5)
+
+
+def _all_crops_and_flips(image: torch.Tensor, pad: int = 4) -> list[torch.Tensor]:
+    padded = torch.nn.functional.pad(image[None], (pad, pad, pad, pad), mode="reflect")[0]
+    h, w = image.shape[-2:]
+    crops = [padded[:, dy:dy + h, dx:dx + w] for dy in range(2 * pad + 1) for dx in range(2 * pad + 1)]
+    return crops + [c.flip(-1) for c in crops]
+
+
+def test_random_crop_flip_gives_train_transforms_crops_for_a_whole_batch():
+    rng = np.random.default_rng(1)
+    images = rng.integers(0, 256, (16, 32, 32, 3), dtype=np.uint8)
+    x = torch.tensor(images).permute(0, 3, 1, 2).float()
+    out = cnn.random_crop_flip(x, generator=torch.Generator().manual_seed(0))
+    assert out.shape == x.shape and not torch.equal(out, x)
+    for original, view in zip(x, out):
+        assert any(torch.equal(view, c) for c in _all_crops_and_flips(original))
+    # the per-image pipeline draws from the same set of views (up to the standardisation)
+    torch.manual_seed(0)
+    one = cnn.train_transform((0, 0, 0), (1 / 255, 1 / 255, 1 / 255))(images[0])
+    assert any(torch.allclose(one, c) for c in _all_crops_and_flips(x[0]))
+    # every one of the 162 views (81 shifts, flipped or not) occurs: 3,000 draws miss one with
+    # probability below 162 * (1 - 1/162) ** 3000, about 1e-6 (and the generator is seeded)
+    many = cnn.random_crop_flip(x[:1].repeat(3000, 1, 1, 1), generator=torch.Generator().manual_seed(1))
+    key = {c.numpy().tobytes(): i for i, c in enumerate(_all_crops_and_flips(x[0]))}
+    assert len(key) == 162
+    assert {key[v.numpy().tobytes()] for v in many} == set(range(162))
+
+
+def test_tensor_batches_standardise_shuffle_and_augment():
+    rng = np.random.default_rng(2)
+    images = rng.integers(0, 256, (130, 32, 32, 3), dtype=np.uint8)
+    labels = np.arange(130) % 10
+    plain = cnn.TensorBatches(images, labels, MEAN01, STD01, batch_size=50)
+    assert len(plain) == 3 and [len(yb) for _, yb in plain] == [50, 50, 30]
+    xb, yb = next(iter(plain))
+    expected = torch.stack([cnn.eval_transform(MEAN01, STD01)(im) for im in images[:50]])
+    torch.testing.assert_close(xb, expected)
+    assert yb.dtype == torch.long and yb.tolist() == labels[:50].tolist()
+    shuffled = cnn.TensorBatches(images, labels, MEAN01, STD01, batch_size=50, shuffle=True, augment=True, seed=3)
+    first = torch.cat([yb for _, yb in shuffled])
+    second = torch.cat([yb for _, yb in shuffled])
+    assert sorted(first.tolist()) == sorted(labels.tolist()) and not torch.equal(first, second)  # new order
+    again = cnn.TensorBatches(images, labels, MEAN01, STD01, batch_size=50, shuffle=True, augment=True, seed=3)
+    assert torch.equal(torch.cat([yb for _, yb in again]), first)  # the seed fixes order and views
+    with pytest.raises(ValueError, match="labels"):
+        cnn.TensorBatches(images, labels[:5], MEAN01, STD01)
+    model = cnn.book_cnn((4, 4, 4))
+    accuracy, probs = cnn.evaluate(model, plain)
+    assert probs.shape == (130, 10) and accuracy == float(np.mean(probs.argmax(axis=1) == labels))
