@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers.exercises import STARTER
-from helpers.exercises import transfer
+from helpers.exercises import STARTER, transfer
 
 torch = pytest.importorskip("torch")
 nn = torch.nn

@@ -194,7 +194,8 @@ def _check_features(function: Any) -> Message:
         if array.shape in {(n, height * width), (n, height, width)}:
             return f"on {what} you averaged over the channels; average over height and width (axes 2 and 3)."
         if array.shape != (n, c):
-            return f"on {what} your features have shape {array.shape}: expected one vector per image, one number per channel."
+            return (f"on {what} your features have shape {array.shape}: expected one vector per image, "
+                    "one number per channel.")
         message = compare(array, want, rtol=1e-4, atol=1e-5, what=f"your features on {what}", mistakes=[
             Mistake(_pooled(backbone, images, "eval", how="max"),
                     f"on {what} these are the channels' maxima: the chapter's heads sit on global *average* pooling."),
