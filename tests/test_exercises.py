@@ -217,10 +217,6 @@ def test_torch_and_plain_lists_are_accepted():
 
 # --- the notebook pattern (CONTRIBUTING.md, "Self-checked exercises") ---------------------------
 
-# Chapters whose exercises are not converted yet (they are being rewritten on other branches).
-# Remove a chapter from this set when its checked exercises land; a chapter added later must
-# come with them (issue 21: every chapter has at least two checked exercises).
-NOT_YET_CHECKED = {"08-transfer-learning"}
 TASK = re.compile(r"^(\d+)\. \*\*[^*]+\*\*")
 WRITTEN = "*(written answer)*"
 SOLUTION = re.compile(r"^:::\{admonition\} Solution\n:class: dropdown\n", re.M)
@@ -249,13 +245,10 @@ def _checked_exercises(cells) -> list[int]:
 def test_every_chapter_has_at_least_two_checked_exercises():
     for path in NOTEBOOKS:
         checked = _checked_exercises(_exercise_cells(read_notebook(path)))
-        if path.stem in NOT_YET_CHECKED:
-            assert not checked, f"{path.name} has checked exercises now: remove it from NOT_YET_CHECKED"
-        else:
-            assert len(checked) >= 2, f"{path.name}: {len(checked)} checked exercises, at least two needed"
+        assert len(checked) >= 2, f"{path.name}: {len(checked)} checked exercises, at least two needed"
 
 
-@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.stem not in NOT_YET_CHECKED], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_exercises_follow_the_pattern(path):
     """Task, starter (its stored output says "not yet"), hint, dropdown solution, hidden test."""
     cells = _exercise_cells(read_notebook(path))
