@@ -17,4 +17,4 @@ call it instead of repeating it:
 Nothing heavy is imported here, so ``import helpers`` is instant.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

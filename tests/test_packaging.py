@@ -106,3 +106,16 @@ def test_binder_and_colab_files_agree_with_requirements():
     requirements = (ROOT / "requirements.txt").read_text()
     for pinned in ("torch==", "torchvision==", "tensorflow-cpu==", "jupyter-book==", "nbval=="):
         assert pinned in requirements
+
+
+def test_the_package_version_is_stated_once_per_place_and_agrees():
+    """pyproject.toml's version, helpers.__version__ and every setup cell's pin must agree (tools/setup_cell.py)."""
+    import tomllib
+
+    import helpers
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert helpers.__version__ == version, "bump helpers/__init__.py's __version__ with pyproject.toml"
+    check = subprocess.run([sys.executable, str(ROOT / "tools" / "setup_cell.py"), "--check"],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
