@@ -266,18 +266,21 @@ def train_book(x_train, y_train, x_test, y_test, epochs, batch, lr, device, amp,
 
 
 def train_chapter(data, epochs: int, batch: int, device: torch.device, seed: int = 0,
-                  build=cnn.book_cnn) -> list[EpochRecord]:
+                  build=cnn.book_cnn, recipe: cnn.Recipe | None = None, shift: str = "crop") -> list[EpochRecord]:
     """The chapter's PyTorch run, exactly as the notebook does it, with helpers.cnn.
 
     The same 80/20 stratified validation split, statistics, loaders, seed and ``cnn.train_one_cycle``
     (``build`` makes the network: ``cnn.book_cnn``, or a variant such as ``cnn.book_cnn_residual``);
-    test accuracy (no flips) is scored once, after the last epoch.
+    test accuracy (no flips) is scored once, after the last epoch. ``recipe`` (default
+    ``cnn.Recipe(epochs, batch)``, the chapter's) and ``shift`` (``TensorBatches``' augmentation) let
+    ``benchmarks/cnn_ablation.py`` change one setting at a time.
     """
     x_train, x_val, y_train, y_val = train_test_split(
         data.x_train, data.y_train, test_size=0.2, stratify=data.y_train, random_state=0)
     mean01 = (x_train.reshape(-1, 3).mean(axis=0) / 255).tolist()
     std01 = (x_train.reshape(-1, 3).std(axis=0) / 255).tolist()
-    loader = cnn.TensorBatches(x_train, y_train, mean01, std01, batch_size=batch, shuffle=True, augment=True, seed=seed)
+    loader = cnn.TensorBatches(x_train, y_train, mean01, std01, batch_size=batch, shuffle=True, augment=True,
+                               seed=seed, shift=shift)
     val_loader = cnn.TensorBatches(x_val, y_val, mean01, std01)
     test_loader = cnn.TensorBatches(data.x_test, data.y_test, mean01, std01)
     for _ in loader:  # the notebook times one epoch of batches before training: the same generator state
@@ -285,7 +288,8 @@ def train_chapter(data, epochs: int, batch: int, device: torch.device, seed: int
     seed_everything(seed)
     model = build().to(device, memory_format=torch.channels_last)  # as the notebook
     start, cpu_start = time.perf_counter(), time.process_time()
-    history = cnn.train_one_cycle(model, loader, val_loader, cnn.Recipe(epochs=epochs, batch=batch), device, log=None)
+    recipe = recipe if recipe is not None else cnn.Recipe(epochs=epochs, batch=batch)
+    history = cnn.train_one_cycle(model, loader, val_loader, recipe, device, log=None)
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     acc = cnn.evaluate(model, test_loader, device)[0]
     return [EpochRecord("chapter", epochs, wall, cpu, acc, history["learning_rate"][-1])]

@@ -163,3 +163,112 @@ def test_tensor_batches_standardise_shuffle_and_augment():
     model = cnn.book_cnn((4, 4, 4))
     accuracy, probs = cnn.evaluate(model, plain)
     assert probs.shape == (130, 10) and accuracy == float(np.mean(probs.argmax(axis=1) == labels))
+
+
+# --- Keras' settings for the PyTorch run (benchmarks/cnn_ablation.py) ---------------------------------
+
+
+@pytest.mark.parametrize("fy, fx", [(0.1, -0.07), (-0.125, 0.125), (0.03, 0.0)])
+def test_shift_bilinear_is_keras_random_translation_for_a_fixed_shift(fy, fx):
+    x = np.random.default_rng(0).uniform(0, 255, (3, 32, 32, 3)).astype("float32")
+    layer = keras.layers.RandomTranslation((fy, fy), (fx, fx), fill_mode="reflect")  # lower = upper: fixed
+    expected = np.asarray(layer(x, training=True))
+    shifted = cnn.shift_bilinear(torch.tensor(x).permute(0, 3, 1, 2), torch.full((3,), fy * 32),
+                                 torch.full((3,), fx * 32)).permute(0, 2, 3, 1).numpy()
+    np.testing.assert_allclose(shifted, expected, atol=1e-3)
+
+
+def test_shift_bilinear_whole_pixels_mirror_with_the_edge_repeated():
+    x = torch.arange(16.0).reshape(1, 1, 4, 4)
+    out = cnn.shift_bilinear(x, torch.tensor([0.0]), torch.tensor([2.0]))  # two columns to the right
+    np.testing.assert_array_equal(out[0, 0, 0].numpy(), [1.0, 0.0, 0.0, 1.0])  # b a | a b: "symmetric"
+    half = cnn.shift_bilinear(x, torch.tensor([0.5]), torch.tensor([0.0]))
+    np.testing.assert_allclose(half[0, 0, 2].numpy(), ((x[0, 0, 1] + x[0, 0, 2]) / 2).numpy())
+    with pytest.raises(ValueError, match="smaller than the image"):
+        cnn.shift_bilinear(x, torch.tensor([4.0]), torch.tensor([0.0]))
+
+
+def test_random_shift_flip_shifts_continuously_within_the_range():
+    x = torch.randn(1, 3, 32, 32).repeat(400, 1, 1, 1)
+    out = cnn.random_shift_flip(x, generator=torch.Generator().manual_seed(0))
+    assert out.shape == x.shape
+    crops = _all_crops_and_flips(x[0])
+    whole = sum(any(torch.allclose(v, c) for c in crops) for v in out[:40])
+    assert whole == 0  # continuous shifts are (almost surely) never whole-pixel crops
+    same = cnn.TensorBatches(np.zeros((8, 32, 32, 3), np.uint8), np.zeros(8), MEAN01, STD01, augment=True,
+                             shift="bilinear")
+    assert next(iter(same))[0].shape == (8, 3, 32, 32)
+    with pytest.raises(ValueError, match="shift"):
+        cnn.TensorBatches(np.zeros((8, 32, 32, 3), np.uint8), np.zeros(8), MEAN01, STD01, shift="nearest")
+
+
+def test_glorot_init_and_batchnorm_eps_match_keras_defaults():
+    torch.manual_seed(0)
+    model = cnn.set_batchnorm_eps_(cnn.glorot_init_(cnn.book_cnn()), 1e-3)
+    keras_model = book_cnn_keras(mean=(120, 120, 120), std=(60, 60, 60))
+    keras_convs = [v for v in keras_model.trainable_weights if len(v.shape) == 4]
+    torch_convs = [m.weight for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+    for k, t in zip(keras_convs, torch_convs, strict=True):
+        limit = np.sqrt(6 / (np.prod(k.shape[:2]) * (k.shape[2] + k.shape[3])))  # Keras' GlorotUniform
+        assert np.abs(np.asarray(k)).max() <= limit and float(t.detach().abs().max()) <= limit
+        assert float(t.detach().abs().max()) > 0.95 * limit  # uniform up to the limit, not a smaller default
+    assert torch.count_nonzero(model[-1].bias) == 0
+    assert {m.eps for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)} == {1e-3}
+    with pytest.raises(ValueError, match="eps"):
+        cnn.set_batchnorm_eps_(model, 0.0)
+
+
+def _one_step_each(recipe: cnn.Recipe, steps: int = 6) -> tuple[list[torch.Tensor], list[float]]:
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 2)
+    xs, ys = torch.randn(steps, 4, 3), torch.randint(0, 2, (steps, 4))
+    loader = list(zip(xs, ys))  # a list of batches has a length, as train_one_cycle needs
+    history = cnn.train_one_cycle(model, loader, recipe=recipe, log=None)
+    return [p.detach().clone() for p in model.parameters()], history["learning_rate"]
+
+
+def test_recipe_options_reproduce_keras_sgd_step_by_step():
+    recipe = cnn.Recipe(epochs=1, label_smoothing=0.0, cycle_momentum=False, decoupled_weight_decay=True,
+                        keras_velocity=True, weight_decay=0.05)
+    trained, rates = _one_step_each(recipe)
+    torch.manual_seed(0)  # Keras' SGD (keras/src/optimizers/sgd.py, base_optimizer._apply_weight_decay)
+    reference = torch.nn.Linear(3, 2)
+    xs, ys = torch.randn(6, 4, 3), torch.randint(0, 2, (6, 4))
+    w = [p.detach().clone() for p in reference.parameters()]
+    velocity = [torch.zeros_like(p) for p in w]
+    for x, y, lr in zip(xs, ys, rates):
+        for p, q in zip(reference.parameters(), w):
+            p.data = q.clone().requires_grad_(True)
+        reference.zero_grad()
+        torch.nn.functional.cross_entropy(reference(x), y).backward()
+        grads = [p.grad for p in reference.parameters()]
+        w = [q - q * 0.05 * lr for q in w]  # decoupled decay first
+        velocity = [0.9 * v - lr * g for v, g in zip(velocity, grads)]
+        w = [q + 0.9 * v - lr * g for q, v, g in zip(w, velocity, grads)]  # Nesterov
+    for a, b in zip(trained, w):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    default, _ = _one_step_each(cnn.Recipe(epochs=1, label_smoothing=0.0, weight_decay=0.05))
+    assert not torch.allclose(default[0], trained[0])  # the options change the updates
+
+
+def test_recipe_cycle_momentum_false_keeps_momentum_fixed():
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 2)
+    loader = [(torch.randn(4, 3), torch.randint(0, 2, (4,))) for _ in range(8)]
+    seen = []
+    original = torch.optim.SGD.step
+
+    def spy(self, *args, **kwargs):
+        seen.append(self.param_groups[0]["momentum"])
+        return original(self, *args, **kwargs)
+
+    torch.optim.SGD.step = spy
+    try:
+        cnn.train_one_cycle(model, loader, recipe=cnn.Recipe(epochs=1, cycle_momentum=False), log=None)
+        fixed = list(seen)
+        seen.clear()
+        cnn.train_one_cycle(model, loader, recipe=cnn.Recipe(epochs=1), log=None)
+    finally:
+        torch.optim.SGD.step = original
+    assert set(fixed) == {0.9}
+    assert max(seen) == pytest.approx(0.95) and min(seen) < 0.87
