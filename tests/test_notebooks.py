@@ -70,6 +70,22 @@ def test_no_stderr_noise_or_machine_paths(notebook):
                 assert "Traceback" not in stderr and "absl::" not in stderr, f"{path.name} cell {index}: {stderr[:300]}"
 
 
+def test_figures_carry_alt_text(notebook):
+    """Every drawn figure has a description for screen readers (cell metadata mystnb.image.alt).
+
+    tests/test_site.py checks the same on the built page; this catches it in `./book check`.
+    """
+    path, nb = notebook
+    missing = []
+    for i, c in enumerate(nb.cells):
+        if c.cell_type != "code" or not any("image/png" in o.get("data", {}) for o in c.get("outputs", [])):
+            continue
+        alt = c.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
+        if len(alt) < 15:
+            missing.append(i)
+    assert not missing, f"{path.name}: cells {missing} draw a figure without metadata mystnb.image.alt"
+
+
 def test_outputs_stay_small(notebook):
     path, nb = notebook
     for index, cell in enumerate(nb["cells"]):
