@@ -13,8 +13,9 @@ call it instead of repeating it:
 * :mod:`helpers.stats` -- mean ± standard error over seeds, paired bootstrap, McNemar, Diebold–Mariano.
 * :mod:`helpers.display` -- ``show_source``: print a helper's code on the page.
 * :mod:`helpers.autodiff` -- the backpropagation chapter's reverse-mode engine on scalars (``Value``).
+* :mod:`helpers.transfer` -- chapter 8's offline ImageNet network (EfficientNet-Lite0): input, features, linear probe.
 
 Nothing heavy is imported here, so ``import helpers`` is instant.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
