@@ -135,6 +135,7 @@ class EpochRecord:
     cpu_seconds: float
     test_accuracy: float
     learning_rate: float
+    val_accuracy: float | None = None  # train_chapter records the validation split's last accuracy
 
 
 def sync(device: torch.device) -> None:
@@ -292,7 +293,8 @@ def train_chapter(data, epochs: int, batch: int, device: torch.device, seed: int
     history = cnn.train_one_cycle(model, loader, val_loader, recipe, device, log=None)
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     acc = cnn.evaluate(model, test_loader, device)[0]
-    return [EpochRecord("chapter", epochs, wall, cpu, acc, history["learning_rate"][-1])]
+    return [EpochRecord("chapter", epochs, wall, cpu, acc, history["learning_rate"][-1],
+                        history["val_accuracy"][-1])]
 
 
 def time_to(records: list[EpochRecord], target: float) -> str:

@@ -54,25 +54,39 @@ def book_cnn(widths: Sequence[int] = (32, 64, 128), num_classes: int = 10) -> nn
 
 
 class ResidualBlock(nn.Module):
-    """Two conv-BN-ReLU layers whose output is added to their input: ``x + f(x)`` (He et al. 2016)."""
+    """He et al. (2016)'s basic block: conv-BN-ReLU, conv-BN, add the input, then ReLU: ``relu(x + f(x))``.
 
-    def __init__(self, channels: int) -> None:
+    ``skip=False`` drops the addition and leaves the same two layers as a plain stack, the control
+    that separates the skip from the extra depth (chapter 5, "Residual connections";
+    ``benchmarks/cnn_residual.py``).
+    """
+
+    def __init__(self, channels: int, skip: bool = True) -> None:
         super().__init__()
-        self.body = nn.Sequential(*conv_bn_relu(channels, channels), *conv_bn_relu(channels, channels))
+        second = conv_bn_relu(channels, channels)[:-1]  # no ReLU before the addition
+        self.body = nn.Sequential(*conv_bn_relu(channels, channels), *second)
+        self.skip = skip
+        self.relu = nn.ReLU()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.body(x)  # the skip: the block only has to learn a correction to x
+        out = self.body(x)
+        if self.skip:
+            out = out + x  # the skip: the two layers only have to learn a correction to x
+        return self.relu(out)
 
 
-def residual_block(channels: int) -> ResidualBlock:
-    """A residual block that keeps the shape ``(N, channels, H, W)``."""
-    return ResidualBlock(channels)
+def residual_block(channels: int, skip: bool = True) -> ResidualBlock:
+    """A residual block that keeps the shape ``(N, channels, H, W)``; ``skip=False``: the same layers, no skip."""
+    return ResidualBlock(channels, skip)
 
 
-def book_cnn_residual(widths: Sequence[int] = (32, 64, 128), num_classes: int = 10) -> nn.Sequential:
-    """``book_cnn`` with one :class:`ResidualBlock` after its last stage, before the pooling head."""
+def book_cnn_residual(widths: Sequence[int] = (32, 64, 128), num_classes: int = 10, skip: bool = True) -> nn.Sequential:
+    """``book_cnn`` with one :class:`ResidualBlock` after its last stage, before the pooling head.
+
+    ``skip=False`` gives the same network without the skip: two more plain convolution layers.
+    """
     plain = list(book_cnn(widths, num_classes))
-    return nn.Sequential(*plain[:-3], residual_block(widths[-1]), *plain[-3:])
+    return nn.Sequential(*plain[:-3], residual_block(widths[-1], skip), *plain[-3:])
 
 
 def train_transform(mean01: Sequence[float], std01: Sequence[float]) -> v2.Compose:

@@ -25,15 +25,33 @@ def test_residual_block_keeps_shape_and_adds_input():
     x = torch.randn(2, 8, 6, 6)
     assert block(x).shape == x.shape
     for p in block.parameters():
-        torch.nn.init.zeros_(p)  # body outputs ReLU(0) = 0, so the block is the identity
-    assert torch.equal(block(x), x)
+        torch.nn.init.zeros_(p)  # the body's last BatchNorm outputs 0, so the block is relu(x + 0)
+    assert torch.equal(block(x), torch.relu(x))
+    no_skip = cnn.residual_block(8, skip=False)
+    for p in no_skip.parameters():
+        torch.nn.init.zeros_(p)
+    assert torch.equal(no_skip(x), torch.zeros_like(x))  # without the skip nothing of x gets through
+
+
+def test_residual_block_matches_he_et_al():
+    # conv-BN-ReLU, conv-BN, + x, ReLU: written out by hand with the block's own layers
+    torch.manual_seed(0)
+    block = cnn.residual_block(4).eval()
+    x = torch.randn(3, 4, 5, 5)
+    conv1, bn1, _, conv2, bn2 = block.body
+    expected = torch.relu(x + bn2(conv2(torch.relu(bn1(conv1(x))))))
+    torch.testing.assert_close(block(x), expected)
+    assert len([m for m in block.body if isinstance(m, torch.nn.ReLU)]) == 1
 
 
 def test_residual_variant_adds_one_block_before_the_head():
     model = cnn.book_cnn_residual()
     assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
-    assert isinstance(model[-4], cnn.ResidualBlock)
+    assert isinstance(model[-4], cnn.ResidualBlock) and model[-4].skip
     assert sum(p.numel() for p in model.parameters()) == 584_170  # 288,746 + two 128->128 conv-BN layers
+    control = cnn.book_cnn_residual(skip=False)
+    assert not control[-4].skip
+    assert sum(p.numel() for p in control.parameters()) == 584_170  # the skip has no parameters
 
 
 def test_bad_channels_raise():
